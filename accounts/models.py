@@ -1,0 +1,156 @@
+"""Members: pseudonymous accounts identified by a handle.
+
+The handle is the only public identity. The email is optional, private, and used only to
+log in and to receive mail; it never reaches a public page or API response.
+"""
+
+import re
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+
+# Words that would collide with our own URLs or impersonate the site.
+RESERVED_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "static",
+        "media",
+        "root",
+        "system",
+        "support",
+        "tiwizi",
+        "moderator",
+        "moderators",
+        "staff",
+        "me",
+        "accounts",
+        "account",
+        "login",
+        "logout",
+        "signup",
+        "register",
+        "settings",
+        "help",
+        "about",
+        "null",
+        "none",
+        "anonymous",
+        "stripe",
+        "webhook",
+        "www",
+        "mail",
+        "projects",
+        "communities",
+        "i18n",
+    }
+)
+
+
+def normalize_handle(raw):
+    """The handle as stored: surrounding spaces and one leading '@' removed."""
+    handle = (raw or "").strip()
+    if handle.startswith("@"):
+        handle = handle[1:]
+    return handle
+
+
+def validate_handle(handle):
+    if not HANDLE_PATTERN.match(handle):
+        raise ValidationError(
+            _("A handle has 3 to 30 characters: letters, digits and underscores."),
+            code="invalid_handle",
+        )
+    if handle.lower() in RESERVED_HANDLES:
+        raise ValidationError(_("This handle is reserved. Please choose another one."), code="reserved_handle")
+
+
+class MemberManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, handle):
+        return self.get(handle__iexact=normalize_handle(handle))
+
+    def _create(self, handle, password, **extra):
+        handle = normalize_handle(handle)
+        validate_handle(handle)
+        email = extra.pop("email", None) or None
+        if email:
+            email = self.normalize_email(email).lower()
+        member = self.model(handle=handle, email=email, **extra)
+        member.set_password(password)
+        member.save(using=self._db)
+        return member
+
+    def create_user(self, handle, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(handle, password, **extra)
+
+    def create_superuser(self, handle, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(handle, password, **extra)
+
+
+class Member(AbstractBaseUser, PermissionsMixin):
+    handle = models.CharField(
+        _("handle"),
+        max_length=30,
+        validators=[validate_handle],
+        help_text=_("3 to 30 letters, digits or underscores. This is your public name."),
+    )
+    # Optional and private. NULL (not "") when absent so that uniqueness ignores it.
+    email = models.EmailField(_("email"), blank=True, null=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+
+    objects = MemberManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="member_handle_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"), name="member_email_unique_ci", condition=models.Q(email__isnull=False)
+            ),
+        ]
+
+    def __str__(self):
+        return f"@{self.handle}"
+
+    def clean(self):
+        super().clean()
+        self.handle = normalize_handle(self.handle)
+        if self.email == "":
+            self.email = None
+        if self.email:
+            self.email = self.email.lower()
+        clash = Member.objects.filter(handle__iexact=self.handle).exclude(pk=self.pk)
+        if self.handle and clash.exists():
+            raise ValidationError({"handle": _("This handle is already taken.")})
+        if self.email and Member.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": _("An account already uses this email.")})
+
+    def save(self, *args, **kwargs):
+        if self.email == "":
+            self.email = None
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", kwargs={"handle": self.handle})

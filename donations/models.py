@@ -1,0 +1,205 @@
+"""Needs, pledges and receptions: what a project asks for, what donors promise, what arrived.
+
+One number, `quantity`, carries every kind of need: an amount in the project's currency for
+cash, a count of units for material (and, later, hours or days for time). The need's kind
+says how to read it, so a new kind is a new choice and a label, not new columns.
+
+Nothing here is edited in place: a reception is added, a pledge's status moves and leaves
+an event behind. Progress is summed from these rows in the database (see selectors.py).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.currencies import decimal_places
+from projects.models import Project
+
+QUANTITY_MAX = Decimal("1000000000")  # a billion units or currency units: far above any gift
+QUANTITY_FIELD = {"max_digits": 14, "decimal_places": 2}
+
+
+def quantity_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(QUANTITY_MAX)],
+        **QUANTITY_FIELD,
+        **kwargs,
+    )
+
+
+class Need(models.Model):
+    class Kind(models.TextChoices):
+        CASH = "cash", _("Cash")
+        MATERIAL = "material", _("Material")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="needs", verbose_name=_("project"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("what"), max_length=120, help_text=_("e.g. “blankets”, “building fund”."))
+    unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. piece, kg, m². Material only."))
+    target_quantity = quantity_field(_("goal"))
+    estimated_unit_value = models.DecimalField(
+        _("estimated value per unit"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Optional, in the project's currency. Material only."),
+        **QUANTITY_FIELD,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(target_quantity__gt=0), name="need_target_positive"),
+            models.CheckConstraint(
+                condition=models.Q(kind="material") | models.Q(estimated_unit_value__isnull=True),
+                name="need_unit_value_material_only",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.project})"
+
+    @property
+    def is_cash(self):
+        return self.kind == self.Kind.CASH
+
+    @property
+    def unit_label(self):
+        """What a quantity of this need is counted in: the currency, or the item's unit."""
+        return self.project.currency if self.is_cash else self.unit
+
+    @property
+    def decimal_places(self):
+        """Cash follows the currency (none for XOF); material may be counted in halves (2.5 t)."""
+        return decimal_places(self.project.currency) if self.is_cash else 2
+
+
+class Pledge(models.Model):
+    class Status(models.TextChoices):
+        PLEDGED = "pledged", _("Pledged")
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially received")
+        FULFILLED = "fulfilled", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public, under my handle")
+        ANONYMOUS = "anonymous", _("Anonymous")
+
+    class Channel(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        MOBILE_MONEY = "mobile_money", _("Mobile money")
+        CASH_IN_HAND = "cash_in_hand", _("Cash in hand")
+        DROP_OFF = "drop_off", _("Drop-off at a collection point")
+        SHIPPED = "shipped", _("Shipped")
+
+    CASH_CHANNELS = (Channel.BANK_TRANSFER, Channel.MOBILE_MONEY, Channel.CASH_IN_HAND)
+    MATERIAL_CHANNELS = (Channel.DROP_OFF, Channel.SHIPPED, Channel.CASH_IN_HAND)
+    # Statuses in which the pledge still counts towards its need.
+    STANDING_STATUSES = (Status.PLEDGED, Status.PARTIALLY_FULFILLED, Status.FULFILLED)
+    # Statuses in which a lead may still record what arrives.
+    RECEIVABLE_STATUSES = (Status.PLEDGED, Status.PARTIALLY_FULFILLED, Status.FULFILLED)
+
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("need"))
+    donor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("donor")
+    )
+    quantity = quantity_field(_("quantity or amount"))
+    visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
+    message = models.CharField(_("message"), max_length=280, blank=True)
+    channel = models.CharField(_("how it arrives"), max_length=30, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.PLEDGED)
+    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    created_at = models.DateTimeField(_("pledged on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["need", "status"]), models.Index(fields=["donor", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="pledge_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} {self.need.unit_label} → {self.need.label}"
+
+    @property
+    def is_anonymous(self):
+        return self.visibility == self.Visibility.ANONYMOUS
+
+    def donor_shown_to(self, viewer):
+        """The donor's handle, or None when the pledge is anonymous and the viewer may not know.
+
+        Only the donor and the project's leads see who made an anonymous pledge.
+        """
+        from projects.permissions import can_see_anonymous_donors
+
+        if not self.is_anonymous:
+            return self.donor
+        if viewer.is_authenticated and (
+            viewer.pk == self.donor_id or can_see_anonymous_donors(viewer, self.need.project)
+        ):
+            return self.donor
+        return None
+
+
+class PledgeEvent(models.Model):
+    """The audit trail of a pledge: each status move, who made it and why. Append-only."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=30, choices=Pledge.Status.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=Pledge.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pledge event")
+        verbose_name_plural = _("pledge events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.pledge_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class Reception(models.Model):
+    """What actually arrived for a pledge, as recorded by a lead. Several per pledge; never edited.
+
+    The need is copied from the pledge (it never changes) so progress per need is one
+    indexed sum instead of a join.
+    """
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="receptions", verbose_name=_("pledge"))
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="receptions", verbose_name=_("need"))
+    quantity = quantity_field(_("quantity or amount received"))
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    note = models.CharField(_("note"), max_length=280, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reception")
+        verbose_name_plural = _("receptions")
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="reception_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} received for pledge {self.pledge_id}"

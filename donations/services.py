@@ -1,0 +1,270 @@
+"""Writes on needs, pledges and receptions. One transaction each, rows locked in a fixed order.
+
+Lock order, everywhere: project, then need, then pledge. Totals are never stored: they are
+summed from the rows (selectors.py), so two concurrent writers can only add rows, and the
+sums stay exact.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
+from donations.selectors import pledge_received
+from projects import permissions
+from projects.errors import DomainError, IllegalTransition, NotAllowed
+from projects.models import Project
+
+# Needs may be added while the project is being prepared or is collecting.
+NEED_EDITABLE_PROJECT_STATUSES = (Project.Status.DRAFT, Project.Status.IN_REVIEW, Project.Status.OPEN)
+# What arrives is recorded while the project runs, and after it stops taking pledges.
+RECEIVING_PROJECT_STATUSES = (Project.Status.OPEN, Project.Status.CLOSED, Project.Status.COMPLETED)
+
+
+def clean_quantity(value, *, places, field="quantity"):
+    """A positive Decimal with at most `places` decimals, at most QUANTITY_MAX, or a DomainError."""
+    try:
+        quantity = Decimal(str(value).strip().replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(_("Enter a number."), field=field) from None
+    if not quantity.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    if quantity <= 0:
+        raise DomainError(_("Enter a quantity greater than zero."), field=field)
+    if quantity > QUANTITY_MAX:
+        raise DomainError(_("This is more than Tiwizi can record in one go."), field=field)
+    if quantity != quantity.quantize(Decimal(1).scaleb(-places)):
+        if places == 0:
+            raise DomainError(_("Enter a whole number (this currency has no cents)."), field=field)
+        raise DomainError(_("Enter at most %(places)d decimals.") % {"places": places}, field=field)
+    return quantity
+
+
+def _lock_project(project_id):
+    return Project.objects.select_for_update().get(pk=project_id)
+
+
+def _validate_need_fields(*, project, kind, label, unit, target_quantity, estimated_unit_value):
+    kind = Need.Kind(kind)
+    label = (label or "").strip()
+    if not label:
+        raise DomainError(_("Say what is needed."), field="label")
+    unit = (unit or "").strip()
+    places = 2
+    if kind == Need.Kind.CASH:
+        from projects.currencies import decimal_places
+
+        places = decimal_places(project.currency)
+        unit = ""
+        if estimated_unit_value not in (None, ""):
+            raise DomainError(_("Only material needs have an estimated value per unit."), field="estimated_unit_value")
+        estimated_unit_value = None
+    elif not unit:
+        raise DomainError(_("Say in what unit it is counted (piece, kg, m²…)."), field="unit")
+    target = clean_quantity(target_quantity, places=places, field="target_quantity")
+    if estimated_unit_value not in (None, ""):
+        estimated_unit_value = clean_quantity(estimated_unit_value, places=2, field="estimated_unit_value")
+    else:
+        estimated_unit_value = None
+    return {
+        "kind": kind,
+        "label": label,
+        "unit": unit,
+        "target_quantity": target,
+        "estimated_unit_value": estimated_unit_value,
+    }
+
+
+@transaction.atomic
+def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
+    """A lead adds a need to a project that is still being prepared or is collecting."""
+    project = _lock_project(project.pk)
+    if not permissions.can_manage_project(actor, project):
+        raise NotAllowed(_("Only the project's leads may add needs."))
+    if project.status not in NEED_EDITABLE_PROJECT_STATUSES:
+        raise DomainError(_("Needs can no longer be added to this project."))
+    fields = _validate_need_fields(
+        project=project,
+        kind=kind,
+        label=label,
+        unit=unit,
+        target_quantity=target_quantity,
+        estimated_unit_value=estimated_unit_value,
+    )
+    position = project.needs.count()
+    return Need.objects.create(project=project, position=position, **fields)
+
+
+@transaction.atomic
+def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
+    """A lead edits a need, only while nothing has been pledged on it: a donor's promise is
+    never silently re-read against a different goal or unit."""
+    project = _lock_project(need.project_id)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if not permissions.can_manage_project(actor, project):
+        raise NotAllowed(_("Only the project's leads may edit needs."))
+    if need.pledges.exists():
+        raise DomainError(_("This need already has pledges: it can be closed, not edited."))
+    fields = _validate_need_fields(
+        project=project,
+        kind=kind,
+        label=label,
+        unit=unit,
+        target_quantity=target_quantity,
+        estimated_unit_value=estimated_unit_value,
+    )
+    for name, value in fields.items():
+        setattr(need, name, value)
+    need.save()
+    return need
+
+
+@transaction.atomic
+def need_close(*, need, actor):
+    """A lead stops a need from taking pledges. Standing pledges and receptions stay."""
+    project = _lock_project(need.project_id)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if not permissions.can_manage_project(actor, project):
+        raise NotAllowed(_("Only the project's leads may close needs."))
+    if need.status == Need.Status.CLOSED:
+        return need
+    need.status = Need.Status.CLOSED
+    need.save(update_fields=["status"])
+    return need
+
+
+def _record_event(pledge, *, from_status, to_status, actor, note=""):
+    PledgeEvent.objects.create(pledge=pledge, from_status=from_status, to_status=to_status, actor=actor, note=note)
+
+
+@transaction.atomic
+def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibility.PUBLIC, message=""):
+    """A member promises an amount or a quantity towards one need of an open project.
+
+    The project and the need are locked so that a pledge never lands on a project being
+    closed or a need being closed at the same moment.
+    """
+    if not permissions.can_pledge(donor, need):
+        raise NotAllowed(_("Log in to pledge."))
+    project = _lock_project(need.project_id)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if not project.takes_pledges:
+        raise DomainError(_("This project is not taking pledges."))
+    if need.status != Need.Status.OPEN:
+        raise DomainError(_("This need is closed: it no longer takes pledges."))
+    need.project = project
+    channels = Pledge.CASH_CHANNELS if need.is_cash else Pledge.MATERIAL_CHANNELS
+    if channel not in channels:
+        raise DomainError(_("Choose how your gift will arrive."), field="channel")
+    if visibility not in Pledge.Visibility.values:
+        raise DomainError(_("Choose whether your pledge is public or anonymous."), field="visibility")
+    message = (message or "").strip()
+    if len(message) > 280:
+        raise DomainError(_("A message has at most 280 characters."), field="message")
+    pledge = Pledge.objects.create(
+        need=need,
+        donor=donor,
+        quantity=clean_quantity(quantity, places=need.decimal_places),
+        channel=channel,
+        visibility=visibility,
+        message=message,
+    )
+    _record_event(pledge, from_status="", to_status=Pledge.Status.PLEDGED, actor=donor)
+    return pledge
+
+
+@transaction.atomic
+def pledge_cancel(*, pledge, actor, reason=""):
+    """Withdraw a pledge. The donor may, until something has arrived; a lead may, with a reason,
+    as long as it is not fully received. What already arrived stays recorded and counted."""
+    project = _lock_project(pledge.need.project_id)
+    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    pledge.need.project = project
+    reason = (reason or "").strip()
+    is_lead = permissions.is_lead(actor, project)
+    if not is_lead and (not actor.is_authenticated or pledge.donor_id != actor.pk):
+        raise NotAllowed(_("You may not cancel this pledge."))
+    if pledge.status == Pledge.Status.CANCELLED:
+        raise IllegalTransition(_("This pledge is already cancelled."))
+    if pledge.status == Pledge.Status.FULFILLED:
+        raise IllegalTransition(_("This pledge has been received in full: it cannot be cancelled."))
+    if not is_lead:
+        if pledge.status != Pledge.Status.PLEDGED:
+            raise IllegalTransition(
+                _("Part of this pledge has already arrived: ask a project lead to cancel the rest.")
+            )
+    elif not reason:
+        raise DomainError(_("Give the donor a reason for cancelling their pledge."), field="reason")
+    from_status = pledge.status
+    pledge.status = Pledge.Status.CANCELLED
+    pledge.cancellation_reason = reason
+    pledge.save(update_fields=["status", "cancellation_reason"])
+    _record_event(pledge, from_status=from_status, to_status=Pledge.Status.CANCELLED, actor=actor, note=reason)
+    return pledge
+
+
+def pledges_cancel_for_project(*, project, actor, reason):
+    """Part of cancelling a project (runs inside that transaction, project already locked):
+    pledges not yet started are cancelled; partly received ones are closed as cancelled for
+    the rest. Received quantities stay recorded."""
+    open_pledges = Pledge.objects.select_for_update().filter(
+        need__project=project, status__in=(Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
+    )
+    note = _("Project cancelled: %(reason)s") % {"reason": reason}
+    events = []
+    for pledge in open_pledges:
+        events.append(
+            PledgeEvent(
+                pledge=pledge, from_status=pledge.status, to_status=Pledge.Status.CANCELLED, actor=actor, note=note
+            )
+        )
+    Pledge.objects.filter(pk__in=[event.pledge.pk for event in events]).update(
+        status=Pledge.Status.CANCELLED, cancellation_reason=note
+    )
+    PledgeEvent.objects.bulk_create(events)
+
+
+@transaction.atomic
+def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
+    """A lead records what actually arrived for a pledge: all of it, part of it, or more.
+
+    The pledge is locked, the reception added, then the pledge's status is derived from the
+    sum of its receptions (pledged → partially received → received) and the move recorded.
+    """
+    project = _lock_project(pledge.need.project_id)
+    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    pledge.need.project = project
+    if not permissions.can_record_reception(actor, pledge):
+        raise NotAllowed(_("Only the project's leads may record what arrived."))
+    if project.status not in RECEIVING_PROJECT_STATUSES:
+        raise DomainError(_("This project does not record receptions in its current state."))
+    if pledge.status not in Pledge.RECEIVABLE_STATUSES:
+        raise IllegalTransition(_("This pledge is cancelled: nothing more can be received on it."))
+    received_on = received_on or timezone.localdate()
+    if received_on > timezone.localdate():
+        raise DomainError(_("The date of reception cannot be in the future."), field="received_on")
+    note = (note or "").strip()[:280]
+    reception = Reception.objects.create(
+        pledge=pledge,
+        need=pledge.need,
+        quantity=clean_quantity(quantity, places=pledge.need.decimal_places),
+        received_on=received_on,
+        note=note,
+        recorded_by=actor,
+    )
+    received = pledge_received(pledge)
+    new_status = Pledge.Status.FULFILLED if received >= pledge.quantity else Pledge.Status.PARTIALLY_FULFILLED
+    if new_status != pledge.status:
+        from_status = pledge.status
+        pledge.status = new_status
+        pledge.save(update_fields=["status"])
+        _record_event(
+            pledge,
+            from_status=from_status,
+            to_status=new_status,
+            actor=actor,
+            note=_("%(quantity)s received") % {"quantity": reception.quantity},
+        )
+    return reception

@@ -1,0 +1,184 @@
+"""Communities and their projects, with the project lifecycle."""
+
+import markdown
+import nh3
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from projects.currencies import Currency
+
+
+class Community(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, help_text=_("Without the #."))
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="communities", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("projects:community", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        MODERATOR = "moderator", _("moderator")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["community", "member"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.member} in {self.community} ({self.role})"
+
+
+class Category(models.TextChoices):
+    EDUCATION = "education", _("Education")
+    WARM_CLOTHING = "warm_clothing", _("Warm clothing")
+    FOOD_AID = "food_aid", _("Food aid")
+    HEALTH = "health", _("Health")
+    WATER = "water", _("Water")
+    HOUSING = "housing", _("Housing")
+    EMERGENCY = "emergency", _("Emergency")
+    OTHER = "other", _("Other")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def public(self):
+        """Projects anyone may see: everything past review."""
+        return self.filter(status__in=Project.PUBLIC_STATUSES)
+
+    def visible_to(self, member):
+        """Public projects, plus the drafts a member leads and those their communities review."""
+        if not member.is_authenticated:
+            return self.public()
+        if member.is_superuser:
+            return self
+        return self.filter(
+            models.Q(status__in=Project.PUBLIC_STATUSES)
+            | models.Q(leads=member)
+            | models.Q(
+                status=Project.Status.IN_REVIEW,
+                community__memberships__member=member,
+                community__memberships__role=Membership.Role.MODERATOR,
+            )
+        ).distinct()
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # The lifecycle: each status and the statuses it may move to. Anything else is refused.
+    ALLOWED_MOVES = {
+        Status.DRAFT: {Status.IN_REVIEW, Status.CANCELLED},
+        Status.IN_REVIEW: {Status.OPEN, Status.DRAFT, Status.CANCELLED},
+        Status.OPEN: {Status.CLOSED, Status.CANCELLED},
+        Status.CLOSED: {Status.OPEN, Status.COMPLETED, Status.CANCELLED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+    PUBLIC_STATUSES = (Status.OPEN, Status.CLOSED, Status.COMPLETED, Status.CANCELLED)
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="projects", verbose_name=_("community")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    story = models.TextField(_("story"), blank=True, help_text=_("Markdown: **bold**, *italic*, lists, links."))
+    village = models.CharField(_("village or town"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter code: MA, TG, BF, FR…"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    cover_image = models.ImageField(_("cover image"), upload_to="covers/", blank=True)
+    leads = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_projects", verbose_name=_("leads"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.MAD)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, help_text=_("Without the #."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("projects:detail", kwargs={"slug": self.slug})
+
+    @property
+    def takes_pledges(self):
+        return self.status == self.Status.OPEN
+
+    @property
+    def place(self):
+        return ", ".join(part for part in (self.village, self.region, self.country) if part)
+
+    @cached_property
+    def story_html(self):
+        """The story as safe HTML: Markdown rendered, then sanitised (no scripts, no styles)."""
+        rendered = markdown.markdown(self.story or "", extensions=["extra", "sane_lists"])
+        return mark_safe(nh3.clean(rendered, link_rel="nofollow noopener noreferrer ugc"))
+
+    def can_move_to(self, status):
+        return status in self.ALLOWED_MOVES[self.Status(self.status)]
+
+
+class ProjectTransition(models.Model):
+    """One move through the lifecycle: who, when, from what to what, and why. Never edited."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Project.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Project.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("project transition")
+        verbose_name_plural = _("project transitions")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.project}: {self.from_status} → {self.to_status}"

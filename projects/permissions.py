@@ -1,0 +1,87 @@
+"""Who may do what. The one place pages, API and admin ask; nothing is decided twice.
+
+Each function takes the acting member (possibly anonymous) and the object, and answers
+True or False. Queries are kept to one small lookup per question; pages that ask the same
+question for many rows pass sets computed once (see `lead_project_ids`).
+"""
+
+from projects.models import Membership, Project
+
+
+def is_lead(member, project):
+    if not member.is_authenticated:
+        return False
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("leads")
+    if prefetched is not None:
+        return any(lead.pk == member.pk for lead in prefetched)
+    return project.leads.filter(pk=member.pk).exists()
+
+
+def is_moderator(member, community):
+    if not member.is_authenticated:
+        return False
+    if member.is_superuser:
+        return True
+    return Membership.objects.filter(community=community, member=member, role=Membership.Role.MODERATOR).exists()
+
+
+def can_view_project(member, project):
+    if project.status in Project.PUBLIC_STATUSES:
+        return True
+    return is_lead(member, project) or is_moderator(member, project.community)
+
+
+def can_manage_project(member, project):
+    """Leads run their project: needs, receptions, pledge cancellations, updates."""
+    return is_lead(member, project)
+
+
+def can_see_anonymous_donors(member, project):
+    return is_lead(member, project)
+
+
+# Which lifecycle moves a lead may make, and which are the moderators'. A moderator of the
+# project's community may make any allowed move (they review, and may stop a project).
+LEAD_MOVES = {
+    (Project.Status.DRAFT, Project.Status.IN_REVIEW),
+    (Project.Status.IN_REVIEW, Project.Status.DRAFT),
+    (Project.Status.DRAFT, Project.Status.CANCELLED),
+    (Project.Status.IN_REVIEW, Project.Status.CANCELLED),
+    (Project.Status.OPEN, Project.Status.CLOSED),
+    (Project.Status.OPEN, Project.Status.CANCELLED),
+    (Project.Status.CLOSED, Project.Status.OPEN),
+    (Project.Status.CLOSED, Project.Status.COMPLETED),
+    (Project.Status.CLOSED, Project.Status.CANCELLED),
+}
+
+
+def can_move_project(member, project, to_status):
+    if is_moderator(member, project.community):
+        return True
+    return is_lead(member, project) and (project.status, to_status) in LEAD_MOVES
+
+
+def allowed_moves_for(member, project):
+    """The statuses this member may move the project to right now, in lifecycle order."""
+    return [
+        status for status in Project.Status if project.can_move_to(status) and can_move_project(member, project, status)
+    ]
+
+
+def can_create_project(member, community):
+    return member.is_authenticated
+
+
+def can_pledge(member, need):
+    return member.is_authenticated
+
+
+def can_cancel_pledge(member, pledge):
+    """The donor may withdraw before anything arrived; a lead may cancel with a reason."""
+    if not member.is_authenticated:
+        return False
+    return pledge.donor_id == member.pk or is_lead(member, pledge.need.project)
+
+
+def can_record_reception(member, pledge):
+    return is_lead(member, pledge.need.project)

@@ -1,0 +1,158 @@
+"""Reads of communities and projects, with progress annotated in SQL (no query per row)."""
+
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+
+from donations.models import Need, Pledge
+from donations.selectors import needs_with_progress, pledges_with_received, project_progress_annotations
+from projects.models import Project
+
+# Shares are percentages (0 to 100). Multiplying before dividing keeps them meaningful on
+# SQLite, whose division of two whole numbers is a whole number.
+SHARE_OUTPUT = DecimalField(max_digits=12, decimal_places=6)
+AMOUNT_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
+HUNDRED = Value(Decimal("100"), output_field=SHARE_OUTPUT)
+NONE = Value(Decimal("0"), output_field=SHARE_OUTPUT)
+
+
+def _capped_percent(part, whole):
+    return Least(
+        ExpressionWrapper(F(part) * 100 / F(whole), output_field=SHARE_OUTPUT), HUNDRED, output_field=SHARE_OUTPUT
+    )
+
+
+def _material_percent(field):
+    """The mean over a project's material needs of each need's percentage (pledged or received)."""
+    needs = (
+        needs_with_progress(Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.MATERIAL))
+        .annotate(percent=_capped_percent(field, "target_quantity"))
+        .order_by()
+        .values("project")
+        .annotate(mean=Avg("percent", output_field=SHARE_OUTPUT))
+        .values("mean")
+    )
+    return Coalesce(Subquery(needs, output_field=SHARE_OUTPUT), NONE, output_field=SHARE_OUTPUT)
+
+
+def projects_with_progress(queryset=None):
+    """Projects annotated with cash progress, supporters, and two percentages for the list's bar.
+
+    The bar follows the cash goal when the project has one; a project asking only for
+    material shows the mean of its needs' percentages (units cannot be added up).
+    """
+    queryset = Project.objects.all() if queryset is None else queryset
+    return queryset.annotate(**project_progress_annotations()).annotate(
+        cash_missing=Greatest(
+            ExpressionWrapper(F("cash_target") - F("cash_pledged"), output_field=AMOUNT_OUTPUT),
+            Value(Decimal("0"), output_field=AMOUNT_OUTPUT),
+            output_field=AMOUNT_OUTPUT,
+        ),
+        pledged_percent=Case(
+            When(cash_target__gt=0, then=_capped_percent("cash_pledged", "cash_target")),
+            default=_material_percent("pledged"),
+            output_field=SHARE_OUTPUT,
+        ),
+        received_percent=Case(
+            When(cash_target__gt=0, then=_capped_percent("cash_received", "cash_target")),
+            default=_material_percent("received"),
+            output_field=SHARE_OUTPUT,
+        ),
+    )
+
+
+PROJECT_SORTS = {
+    "newest": ("-created_at", "-id"),
+    "deadline": (F("deadline").asc(nulls_last=True), "-id"),
+    "most_missing": ("pledged_percent", "-created_at", "-id"),
+}
+
+
+def project_list(*, viewer, filters=None, sort="newest"):
+    """Public projects (or those the viewer may see), filtered and sorted, with progress.
+
+    `filters` keys: community (slug), category, status, country, region, item (text of a
+    material need), q (title, summary, place, hashtag).
+    """
+    filters = filters or {}
+    queryset = Project.objects.visible_to(viewer)
+    if filters.get("community"):
+        queryset = queryset.filter(community__slug=filters["community"])
+    if filters.get("category"):
+        queryset = queryset.filter(category=filters["category"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("country"):
+        queryset = queryset.filter(country__iexact=filters["country"])
+    if filters.get("region"):
+        queryset = queryset.filter(region__icontains=filters["region"])
+    if filters.get("item"):
+        queryset = queryset.filter(
+            pk__in=Need.objects.filter(
+                kind=Need.Kind.MATERIAL, status=Need.Status.OPEN, label__icontains=filters["item"]
+            ).values("project")
+        )
+    if filters.get("q"):
+        term = filters["q"]
+        queryset = queryset.filter(
+            Q(title__icontains=term)
+            | Q(summary__icontains=term)
+            | Q(village__icontains=term)
+            | Q(region__icontains=term)
+            | Q(hashtag__icontains=term)
+        )
+    ordering = PROJECT_SORTS.get(sort, PROJECT_SORTS["newest"])
+    return projects_with_progress(queryset.select_related("community")).order_by(*ordering)
+
+
+def project_detail(*, slug):
+    """One project with its community, leads and needs (each with progress) in a fixed number
+    of queries."""
+    return (
+        projects_with_progress(Project.objects.select_related("community"))
+        .prefetch_related(
+            "leads",
+            Prefetch("needs", queryset=needs_with_progress(Need.objects.all()).order_by("position", "id")),
+        )
+        .get(slug=slug)
+    )
+
+
+def project_supporters(*, project, limit=100):
+    """The latest standing pledges of a project with their donors, for the supporters list."""
+    return list(
+        Pledge.objects.filter(need__project=project)
+        .exclude(status=Pledge.Status.CANCELLED)
+        .select_related("donor", "need")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def project_pledges_for_leads(*, project, status=None, need_id=None, channel=None):
+    """A project's pledges with donors, needs and what arrived, for the lead dashboard."""
+    queryset = Pledge.objects.filter(need__project=project)
+    if status:
+        queryset = queryset.filter(status=status)
+    if need_id:
+        queryset = queryset.filter(need_id=need_id)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    return (
+        pledges_with_received(queryset)
+        .select_related("donor", "need", "need__project")
+        .prefetch_related("receptions")
+        .order_by("-created_at", "-id")
+    )

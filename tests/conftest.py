@@ -1,0 +1,30 @@
+import pytest
+from django.db import connection
+
+from tests.factories import PASSWORD
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (row locks, real concurrency) are skipped on SQLite, with a reason."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def login(client):
+    """Log a member in on the test client; returns the client."""
+
+    def _login(member):
+        client.force_login(member)
+        return client
+
+    return _login

@@ -1,0 +1,121 @@
+"""Factories for the domain. They build rows directly; tests that exercise the rules call
+the services (as pages and API do)."""
+
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Member
+from donations.models import Need, Pledge, PledgeEvent, Reception
+from projects.models import Community, Membership, Project
+
+PASSWORD = "tiwizi-test-Pa55"
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    handle = factory.Sequence(lambda n: f"twitto_{n}")
+    email = factory.LazyAttribute(lambda member: f"{member.handle.lower()}@private.example")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    name = factory.Sequence(lambda n: f"Community {n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    hashtag = factory.Sequence(lambda n: f"Entraide{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    community = factory.SubFactory(CommunityFactory)
+    member = factory.SubFactory(MemberFactory)
+    role = Membership.Role.MEMBER
+
+
+def make_moderator(community, member=None):
+    member = member or MemberFactory()
+    MembershipFactory(community=community, member=member, role=Membership.Role.MODERATOR)
+    return member
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    summary = "A classroom for the village"
+    story = "We build **a classroom**."
+    village = "Tighzit"
+    region = "Al Haouz"
+    country = "MA"
+    category = "education"
+    currency = "MAD"
+    status = Project.Status.OPEN
+    created_by = factory.SubFactory(MemberFactory)
+    opened_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def leads(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        obj.leads.add(*(extracted if extracted is not None else [obj.created_by]))
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = Need.Kind.MATERIAL
+    label = "couverture"
+    unit = "pièce"
+    target_quantity = Decimal("200")
+    position = factory.Sequence(lambda n: n)
+
+    class Params:
+        cash = factory.Trait(
+            kind=Need.Kind.CASH, label="Fonds de construction", unit="", target_quantity=Decimal("50000")
+        )
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pledge
+
+    need = factory.SubFactory(NeedFactory)
+    donor = factory.SubFactory(MemberFactory)
+    quantity = Decimal("10")
+    channel = Pledge.Channel.DROP_OFF
+    visibility = Pledge.Visibility.PUBLIC
+
+    @factory.post_generation
+    def event(obj, create, extracted, **kwargs):
+        if create:
+            PledgeEvent.objects.create(pledge=obj, from_status="", to_status=obj.status, actor=obj.donor)
+
+
+class ReceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reception
+
+    pledge = factory.SubFactory(PledgeFactory)
+    need = factory.SelfAttribute("pledge.need")
+    quantity = Decimal("5")
+    recorded_by = factory.LazyAttribute(lambda reception: reception.pledge.need.project.created_by)
