@@ -25,3 +25,9 @@ class IllegalTransition(DomainError):
 
 class NotAllowed(DomainError):
     code = "not_allowed"
+
+
+def add_to_form(form, error):
+    """Show a domain error on a Django form: on its field when the form has it, else on top."""
+    field = error.field if error.field in getattr(form, "fields", {}) else None
+    form.add_error(field, error.message)
