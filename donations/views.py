@@ -1,8 +1,89 @@
-from django.http import HttpResponse
+"""Donor pages: pledge towards a need, follow one's pledges, withdraw one not yet started."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from donations import services
+from donations.forms import DonorCancelForm, PledgeForm
+from donations.models import Need, Pledge
+from donations.selectors import needs_with_progress, pledges_with_received
+from projects import permissions
+from projects.errors import DomainError, add_to_form
+
+PLEDGES_PER_PAGE = 50
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
+@login_required
+def pledge_create(request, slug, need_id):
+    need = get_object_or_404(
+        needs_with_progress(Need.objects.select_related("project", "project__community")),
+        pk=need_id,
+        project__slug=slug,
+    )
+    project = need.project
+    if not permissions.can_view_project(request.user, project):
+        raise Http404
+    form = PledgeForm(request.POST or None, need=need)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pledge_create(donor=request.user, need=need, **form.cleaned_data)
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("Thank you! Your pledge is recorded."))
+            return redirect("donations:mine")
+    return render(
+        request,
+        "donations/pledge_form.html",
+        {
+            "project": project,
+            "need": need,
+            "form": form,
+            "takes_pledges": project.takes_pledges and need.status == Need.Status.OPEN,
+        },
+    )
 
 
-pledge_create = my_pledges = pledge_cancel = _todo
+@login_required
+def my_pledges(request):
+    pledges = (
+        pledges_with_received(Pledge.objects.filter(donor=request.user))
+        .select_related("need", "need__project")
+        .prefetch_related("receptions")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "donations/my_pledges.html",
+        {
+            "page": page,
+            "pledges": page.object_list,
+            # The donor withdraws only before anything arrived (the service says so too).
+            "withdrawable_status": Pledge.Status.PLEDGED,
+            "cancel_form": DonorCancelForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def pledge_cancel(request, pledge_id):
+    # Someone else's pledge does not exist on this page.
+    pledge = get_object_or_404(Pledge.objects.select_related("need"), pk=pledge_id, donor=request.user)
+    form = DonorCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("donations:mine")
+    try:
+        services.pledge_cancel(pledge=pledge, actor=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your pledge is cancelled."))
+    return redirect("donations:mine")

@@ -36,6 +36,11 @@ def can_manage_project(member, project):
     return is_lead(member, project)
 
 
+def can_view_dashboard(member, project):
+    """Leads run the dashboard; a moderator of the community may look at it (read-only) to review."""
+    return is_lead(member, project) or is_moderator(member, project.community)
+
+
 def can_see_anonymous_donors(member, project):
     return is_lead(member, project)
 

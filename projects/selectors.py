@@ -6,6 +6,7 @@ from django.db.models import (
     Avg,
     Case,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -156,3 +157,11 @@ def project_pledges_for_leads(*, project, status=None, need_id=None, channel=Non
         .prefetch_related("receptions")
         .order_by("-created_at", "-id")
     )
+
+
+def project_needs_for_leads(*, project):
+    """A project's needs with progress, and `has_pledges` (even cancelled ones): a need that
+    was ever pledged on can be closed but no longer edited."""
+    return needs_with_progress(
+        Need.objects.filter(project=project).annotate(has_pledges=Exists(Pledge.objects.filter(need=OuterRef("pk"))))
+    ).order_by("position", "id")

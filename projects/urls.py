@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import lead_views, views
 
 app_name = "projects"
 
@@ -11,11 +11,13 @@ urlpatterns = [
     path("c/<slug:slug>/join/", views.community_join, name="community_join"),
     path("p/<slug:slug>/", views.project_detail, name="detail"),
     path("p/<slug:slug>/edit/", views.project_edit, name="edit"),
-    path("p/<slug:slug>/manage/", views.dashboard, name="dashboard"),
-    path("p/<slug:slug>/manage/status/", views.project_move, name="move"),
-    path("p/<slug:slug>/manage/needs/new/", views.need_add, name="need_add"),
-    path("p/<slug:slug>/manage/needs/<int:need_id>/edit/", views.need_edit, name="need_edit"),
-    path("p/<slug:slug>/manage/needs/<int:need_id>/close/", views.need_close, name="need_close"),
-    path("p/<slug:slug>/manage/pledges/<int:pledge_id>/receive/", views.reception_add, name="reception_add"),
-    path("p/<slug:slug>/manage/pledges/<int:pledge_id>/cancel/", views.lead_pledge_cancel, name="lead_pledge_cancel"),
+    path("p/<slug:slug>/manage/", lead_views.dashboard, name="dashboard"),
+    path("p/<slug:slug>/manage/status/", lead_views.project_move, name="move"),
+    path("p/<slug:slug>/manage/needs/new/", lead_views.need_add, name="need_add"),
+    path("p/<slug:slug>/manage/needs/<int:need_id>/edit/", lead_views.need_edit, name="need_edit"),
+    path("p/<slug:slug>/manage/needs/<int:need_id>/close/", lead_views.need_close, name="need_close"),
+    path("p/<slug:slug>/manage/pledges/<int:pledge_id>/receive/", lead_views.reception_add, name="reception_add"),
+    path(
+        "p/<slug:slug>/manage/pledges/<int:pledge_id>/cancel/", lead_views.lead_pledge_cancel, name="lead_pledge_cancel"
+    ),
 ]
