@@ -76,15 +76,15 @@ class ProjectQuerySet(models.QuerySet):
             return self.public()
         if member.is_superuser:
             return self
+        # Subqueries rather than joins: no duplicate rows, so no DISTINCT, which SQLite cannot
+        # wrap in COUNT(*) once the list's progress annotations are added (parser stack overflow).
+        led = Project.leads.through.objects.filter(member_id=member.pk).values("project_id")
+        moderated = Membership.objects.filter(member_id=member.pk, role=Membership.Role.MODERATOR).values("community")
         return self.filter(
             models.Q(status__in=Project.PUBLIC_STATUSES)
-            | models.Q(leads=member)
-            | models.Q(
-                status=Project.Status.IN_REVIEW,
-                community__memberships__member=member,
-                community__memberships__role=Membership.Role.MODERATOR,
-            )
-        ).distinct()
+            | models.Q(pk__in=led)
+            | models.Q(status=Project.Status.IN_REVIEW, community_id__in=moderated)
+        )
 
 
 class Project(models.Model):

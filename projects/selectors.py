@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.db.models import (
     Avg,
     Case,
+    CharField,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -20,7 +22,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 
 from donations.models import Need, Pledge
 from donations.selectors import needs_with_progress, pledges_with_received, project_progress_annotations
-from projects.models import Project
+from projects.models import Community, Membership, Project
 
 # Shares are percentages (0 to 100). Multiplying before dividing keeps them meaningful on
 # SQLite, whose division of two whole numbers is a whole number.
@@ -165,3 +167,45 @@ def project_needs_for_leads(*, project):
     return needs_with_progress(
         Need.objects.filter(project=project).annotate(has_pledges=Exists(Pledge.objects.filter(need=OuterRef("pk"))))
     ).order_by("position", "id")
+
+
+def community_detail(*, slug, viewer):
+    """A community with its member count, its moderators (with their members) and the
+    viewer's role in it (None when not a member), in two queries."""
+    viewer_role = (
+        Subquery(Membership.objects.filter(community=OuterRef("pk"), member=viewer.pk).values("role")[:1])
+        if viewer.is_authenticated
+        else Value(None, output_field=CharField())
+    )
+    return (
+        Community.objects.annotate(
+            member_count=Coalesce(
+                Subquery(
+                    Membership.objects.filter(community=OuterRef("pk"))
+                    .order_by()
+                    .values("community")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            ),
+            viewer_role=viewer_role,
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Membership.Role.MODERATOR)
+                .select_related("member")
+                .order_by("member__handle"),
+                to_attr="moderator_memberships",
+            )
+        )
+        .get(slug=slug)
+    )
+
+
+def community_projects(*, community):
+    """The community's public projects, newest first, with progress for their bars."""
+    return projects_with_progress(community.projects.public().select_related("community")).order_by(
+        "-created_at", "-id"
+    )

@@ -1,0 +1,139 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Category, Community, Project
+
+COVER_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+SORT_CHOICES = [
+    ("newest", _("Newest first")),
+    ("deadline", _("Deadline soonest")),
+    ("most_missing", _("Most still missing")),
+]
+
+
+class ProjectFilterForm(forms.Form):
+    """The list's filters, read from the query string. Each field is optional; a value that
+    does not validate is dropped (and its error shown) while the others still apply."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    community = forms.ModelChoiceField(
+        label=_("Community"),
+        queryset=Community.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All communities"),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Any status"))]
+        + [(status.value, status.label) for status in Project.Status if status in Project.PUBLIC_STATUSES],
+        required=False,
+    )
+    country = forms.CharField(
+        label=_("Country"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs={"size": 3, "placeholder": "MA", "title": _("Two-letter code: MA, TG, FR…")}),
+    )
+    region = forms.CharField(label=_("Region"), required=False, max_length=100)
+    item = forms.CharField(
+        label=_("Item needed"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. blankets")}),
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    TEXT_FILTERS = ("q", "category", "status", "country", "region", "item")
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
+
+    def filters_and_sort(self):
+        """The filters for projects.selectors.project_list and the sort, from the valid fields only."""
+        self.is_valid()
+        data = self.cleaned_data
+        filters = {name: data[name] for name in self.TEXT_FILTERS if data.get(name)}
+        if data.get("community"):
+            filters["community"] = data["community"].slug
+        return filters, data.get("sort") or "newest"
+
+
+def _clean_country(value):
+    country = (value or "").strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise ValidationError(_("Enter the country's two-letter code, e.g. MA, TG, FR."), code="invalid_country")
+    return country
+
+
+class ProjectForm(forms.ModelForm):
+    """Propose a project. Validates the input; the service creates the draft."""
+
+    class Meta:
+        model = Project
+        fields = (
+            "community",
+            "title",
+            "summary",
+            "story",
+            "village",
+            "region",
+            "country",
+            "category",
+            "currency",
+            "deadline",
+            "hashtag",
+            "cover_image",
+        )
+        widgets = {
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "country": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocapitalize": "characters"}),
+            "cover_image": forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        }
+        help_texts = {"cover_image": _("A photo of the place or the need. JPEG, PNG or WebP, at most 5 MB.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "community" in self.fields:
+            # Slugs in the form, so that a link can preselect a community (?community=slug).
+            self.fields["community"].to_field_name = "slug"
+            self.fields["community"].queryset = Community.objects.order_by("name")
+
+    def clean_country(self):
+        return _clean_country(self.cleaned_data.get("country"))
+
+    def clean_hashtag(self):
+        return (self.cleaned_data.get("hashtag") or "").strip().lstrip("#")
+
+    def clean_cover_image(self):
+        image = self.cleaned_data.get("cover_image")
+        size = getattr(image, "size", None)
+        # Only a new upload has to be checked; the stored image passed once already.
+        if image and "cover_image" in self.changed_data and size is not None and size > COVER_IMAGE_MAX_BYTES:
+            raise ValidationError(
+                _("The cover image is %(size)s MB; it must be at most 5 MB. Please choose a smaller photo.")
+                % {"size": f"{size / (1024 * 1024):.1f}"},
+                code="image_too_large",
+            )
+        return image
+
+    def service_arguments(self):
+        """The cleaned values as keyword arguments for the project services."""
+        arguments = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+        arguments.pop("cover_image", None)
+        if "cover_image" in self.changed_data:
+            # False means "clear" (the checkbox of the file input).
+            arguments["cover_image"] = self.cleaned_data["cover_image"] or ""
+        return arguments
+
+
+class ProjectEditForm(ProjectForm):
+    """A lead edits the description. The community stays: moving would skip its review."""
+
+    class Meta(ProjectForm.Meta):
+        fields = tuple(name for name in ProjectForm.Meta.fields if name != "community")
