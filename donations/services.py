@@ -180,7 +180,8 @@ def pledge_cancel(*, pledge, actor, reason=""):
     """Withdraw a pledge. The donor may, until something has arrived; a lead may, with a reason,
     as long as it is not fully received. What already arrived stays recorded and counted."""
     project = _lock_project(pledge.need.project_id)
-    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    # Only the pledge's row (the need is read, not locked), keeping the order project → need → pledge.
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("need").get(pk=pledge.pk)
     pledge.need.project = project
     reason = (reason or "").strip()
     is_lead = permissions.is_lead(actor, project)
@@ -209,7 +210,7 @@ def pledges_cancel_for_project(*, project, actor, reason):
     """Part of cancelling a project (runs inside that transaction, project already locked):
     pledges not yet started are cancelled; partly received ones are closed as cancelled for
     the rest. Received quantities stay recorded."""
-    open_pledges = Pledge.objects.select_for_update().filter(
+    open_pledges = Pledge.objects.select_for_update(of=("self",)).filter(
         need__project=project, status__in=(Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
     )
     note = _("Project cancelled: %(reason)s") % {"reason": reason}
@@ -234,7 +235,8 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     sum of its receptions (pledged → partially received → received) and the move recorded.
     """
     project = _lock_project(pledge.need.project_id)
-    pledge = Pledge.objects.select_for_update().select_related("need").get(pk=pledge.pk)
+    # Only the pledge's row (the need is read, not locked), keeping the order project → need → pledge.
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("need").get(pk=pledge.pk)
     pledge.need.project = project
     if not permissions.can_record_reception(actor, pledge):
         raise NotAllowed(_("Only the project's leads may record what arrived."))

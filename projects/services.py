@@ -89,7 +89,9 @@ def project_transition(*, project, actor, to_status, note=""):
     """
     from donations.services import pledges_cancel_for_project
 
-    project = Project.objects.select_for_update().select_related("community").get(pk=project.pk)
+    # Only the project's row: FOR UPDATE over the join would also lock the community and
+    # hold up every member joining it until this move commits.
+    project = Project.objects.select_for_update(of=("self",)).select_related("community").get(pk=project.pk)
     to_status = Project.Status(to_status)
     if not project.can_move_to(to_status):
         raise IllegalTransition(
