@@ -1,0 +1,148 @@
+"""Needs, pledges and what arrived, in the admin.
+
+A pledge's amount and status move only through the services (pledge_create, reception_record,
+pledge_cancel), which leave a PledgeEvent behind; receptions and events are the audit trail and
+are read-only for everybody here. A moderator may still correct a pledge's visibility or its
+message (the donor's words, shown publicly).
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.selectors import needs_with_progress, pledges_with_received
+from projects.admin import ReadOnlyAdmin, ReadOnlyInline
+
+
+@admin.register(Need)
+class NeedAdmin(admin.ModelAdmin):
+    list_display = ("label", "project", "kind", "goal", "pledged", "received", "missing", "status")
+    list_filter = ("kind", "status", "project__community")
+    search_fields = ("label", "project__title")
+    list_select_related = ("project",)
+    fields = (
+        "project",
+        "kind",
+        "label",
+        "unit",
+        "target_quantity",
+        "estimated_unit_value",
+        "position",
+        "status",
+        "created_at",
+    )
+    readonly_fields = ("project", "kind", "unit", "target_quantity", "estimated_unit_value", "status", "created_at")
+
+    def get_queryset(self, request):
+        return needs_with_progress(super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        # Needs are added by the project's leads on the site (need_create checks the rules).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("goal"), ordering="target_quantity")
+    def goal(self, need):
+        return f"{need.target_quantity} {need.unit_label}"
+
+    @admin.display(description=_("pledged"), ordering="pledged")
+    def pledged(self, need):
+        return need.pledged
+
+    @admin.display(description=_("received"), ordering="received")
+    def received(self, need):
+        return need.received
+
+    @admin.display(description=_("missing"), ordering="missing")
+    def missing(self, need):
+        return need.missing
+
+
+class PledgeEventInline(ReadOnlyInline):
+    model = PledgeEvent
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class ReceptionInline(ReadOnlyInline):
+    model = Reception
+    fk_name = "pledge"
+    fields = ("received_on", "quantity", "note", "recorded_by", "recorded_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = ("need", "donor", "amount", "received", "status", "channel", "visibility", "created_at")
+    list_filter = ("status", "channel", "visibility", "need__kind", "need__project__community")
+    search_fields = ("donor__handle",)
+    list_select_related = ("need__project", "donor")
+    date_hierarchy = "created_at"
+    fields = (
+        "need",
+        "donor",
+        "quantity",
+        "received",
+        "status",
+        "cancellation_reason",
+        "channel",
+        "visibility",
+        "message",
+        "created_at",
+    )
+    # What was promised, by whom, and where it stands are facts of the audit trail.
+    readonly_fields = (
+        "need",
+        "donor",
+        "quantity",
+        "received",
+        "status",
+        "cancellation_reason",
+        "channel",
+        "created_at",
+    )
+    inlines = [ReceptionInline, PledgeEventInline]
+
+    def get_queryset(self, request):
+        return pledges_with_received(super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        # Donors pledge on the site (pledge_create), where the rules are checked.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("quantity or amount"), ordering="quantity")
+    def amount(self, pledge):
+        return f"{pledge.quantity} {pledge.need.unit_label}"
+
+    @admin.display(description=_("received"), ordering="received")
+    def received(self, pledge):
+        return pledge.received
+
+
+@admin.register(PledgeEvent)
+class PledgeEventAdmin(ReadOnlyAdmin):
+    list_display = ("pledge", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+    search_fields = ("pledge__donor__handle", "actor__handle")
+    list_select_related = ("pledge__need__project", "actor")
+    date_hierarchy = "at"
+
+
+@admin.register(Reception)
+class ReceptionAdmin(ReadOnlyAdmin):
+    list_display = ("pledge", "need", "quantity", "received_on", "recorded_by", "recorded_at")
+    list_filter = ("received_on", "need__kind", "need__project__community")
+    search_fields = ("pledge__donor__handle", "need__label", "need__project__title")
+    list_select_related = ("pledge__need__project", "need__project", "recorded_by")
+    date_hierarchy = "received_on"

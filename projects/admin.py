@@ -1,0 +1,259 @@
+"""Communities and projects in the admin, for moderators.
+
+The admin corrects descriptions and appoints moderators; it never moves a project through its
+lifecycle by editing a field. Status moves go through `project_transition` (the admin actions
+below call it), so each one leaves its audit row; the audit rows themselves are read-only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from donations.models import Need
+from donations.selectors import needs_with_progress
+from projects.errors import DomainError
+from projects.models import Community, Membership, Project, ProjectTransition
+from projects.services import project_transition
+
+MODERATORS_GROUP = "Moderators"
+
+# What a moderator needs in the admin: see everything, fix descriptions, appoint moderators,
+# suspend a member, moderate a pledge's message. Nothing that bypasses a service.
+MODERATOR_PERMISSIONS = {
+    "accounts": ["view_member", "change_member"],
+    "projects": [
+        "view_community",
+        "change_community",
+        "view_membership",
+        "add_membership",
+        "change_membership",
+        "delete_membership",
+        "view_project",
+        "change_project",
+        "view_projecttransition",
+    ],
+    "donations": ["view_need", "change_need", "view_pledge", "change_pledge", "view_pledgeevent", "view_reception"],
+}
+
+
+def moderators_group():
+    """The "Moderators" group with exactly MODERATOR_PERMISSIONS; created or brought up to date.
+
+    A staff member in this group can use the admin as a moderator (see README).
+    """
+    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    wanted = Q()
+    for app_label, codenames in MODERATOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An audit trail shown on its parent's page: never added to, edited or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An append-only table: rows are written by services, never in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ModeratorForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("member", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A row added here appoints a moderator, which is what this inline is for.
+        if self.instance.pk is None:
+            self.initial["role"] = Membership.Role.MODERATOR
+
+
+class ModeratorInline(admin.TabularInline):
+    """The community's moderators. All memberships (possibly thousands) are under Memberships."""
+
+    model = Membership
+    form = ModeratorForm
+    fields = ("member", "role", "joined_at")
+    readonly_fields = ("joined_at",)
+    autocomplete_fields = ("member",)
+    extra = 0
+    verbose_name = _("moderator")
+    verbose_name_plural = _("moderators")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(role=Membership.Role.MODERATOR).select_related("member")
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ("name", "hashtag", "member_count", "project_count", "created_at")
+    search_fields = ("name", "slug", "hashtag")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ModeratorInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("memberships", distinct=True),
+                project_count=Count("projects", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, community):
+        return community.member_count
+
+    @admin.display(description=_("projects"), ordering="project_count")
+    def project_count(self, community):
+        return community.project_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("member", "community", "role", "joined_at")
+    list_filter = ("role", "community")
+    search_fields = ("member__handle", "community__name")
+    autocomplete_fields = ("member", "community")
+    list_select_related = ("member", "community")
+
+
+class NeedInline(admin.TabularInline):
+    """A project's needs with their progress. Wording and order may be corrected; what was asked
+    for (kind, goal, unit) may not, since donors pledged against it."""
+
+    model = Need
+    fields = ("position", "label", "kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
+    readonly_fields = ("kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return needs_with_progress(super().get_queryset(request))
+
+    def has_add_permission(self, request, obj=None):
+        # Needs are added by the project's leads on the site (need_create checks the rules).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("pledged"))
+    def pledged(self, need):
+        return need.pledged
+
+    @admin.display(description=_("received"))
+    def received(self, need):
+        return need.received
+
+    @admin.display(description=_("missing"))
+    def missing(self, need):
+        return need.missing
+
+
+class ProjectTransitionInline(ReadOnlyInline):
+    model = ProjectTransition
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+def _move_projects(modeladmin, request, queryset, to_status, note):
+    """Move each selected project through project_transition, reporting refusals one by one."""
+    moved = 0
+    for project in queryset:
+        try:
+            project_transition(project=project, actor=request.user, to_status=to_status, note=note)
+        except DomainError as error:
+            modeladmin.message_user(request, f"{project}: {error.message}", messages.ERROR)
+        else:
+            moved += 1
+    if moved:
+        modeladmin.message_user(
+            request,
+            ngettext("%(count)d project moved.", "%(count)d projects moved.", moved) % {"count": moved},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("title", "community", "status", "country", "category", "created_at")
+    list_filter = ("status", "community", "category", "country")
+    search_fields = ("title", "village", "region", "hashtag")
+    list_select_related = ("community",)
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("leads",)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "community", "status", "cancellation_reason", "leads")}),
+        (_("Description"), {"fields": ("summary", "story", "category", "cover_image", "hashtag", "deadline")}),
+        (_("Place"), {"fields": ("village", "region", "country", "latitude", "longitude")}),
+        (_("Record"), {"fields": ("currency", "created_by", "created_at", "opened_at")}),
+    )
+    # Status moves through the actions (project_transition); the currency is what pledges are in.
+    readonly_fields = (
+        "slug",
+        "community",
+        "status",
+        "cancellation_reason",
+        "currency",
+        "created_by",
+        "created_at",
+        "opened_at",
+    )
+    inlines = [NeedInline, ProjectTransitionInline]
+    actions = ["approve", "send_back_to_draft"]
+
+    def has_add_permission(self, request):
+        # A project is proposed on the site, by the member who will lead it (project_create_draft).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Projects are cancelled, with a reason donors read, never deleted.
+        return False
+
+    @admin.action(description=_("Approve: open the selected projects in review"), permissions=["change"])
+    def approve(self, request, queryset):
+        _move_projects(self, request, queryset, Project.Status.OPEN, str(_("Approved in the admin.")))
+
+    @admin.action(description=_("Send the selected projects back to draft"), permissions=["change"])
+    def send_back_to_draft(self, request, queryset):
+        _move_projects(self, request, queryset, Project.Status.DRAFT, str(_("Sent back to draft in the admin.")))
+
+
+@admin.register(ProjectTransition)
+class ProjectTransitionAdmin(ReadOnlyAdmin):
+    list_display = ("project", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+    search_fields = ("project__title", "actor__handle")
+    list_select_related = ("project", "actor")
+    date_hierarchy = "at"
