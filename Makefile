@@ -35,8 +35,9 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# A local server: DEBUG on (unless set) so that runserver serves the stylesheet and uploads.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -26,7 +26,8 @@ RECEIVING_PROJECT_STATUSES = (Project.Status.OPEN, Project.Status.CLOSED, Projec
 def clean_quantity(value, *, places, field="quantity"):
     """A positive Decimal with at most `places` decimals, at most QUANTITY_MAX, or a DomainError."""
     try:
-        quantity = Decimal(str(value).strip().replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        # Spaces of any kind group thousands ("5 000", "5\u202f000"); a comma is the French decimal mark.
+        quantity = Decimal("".join(str(value).split()).replace(",", "."))
     except (InvalidOperation, ValueError, TypeError):
         raise DomainError(_("Enter a number."), field=field) from None
     if not quantity.is_finite():

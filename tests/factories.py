@@ -98,6 +98,7 @@ class NeedFactory(factory.django.DjangoModelFactory):
 class PledgeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Pledge
+        skip_postgeneration_save = True
 
     need = factory.SubFactory(NeedFactory)
     donor = factory.SubFactory(MemberFactory)

@@ -15,12 +15,6 @@ SIGNUP_URL = reverse("accounts:signup")
 LOGIN_URL = reverse("accounts:login")
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    # Argon2 is the real hasher; these tests are about rules, not about hashing cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def client(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

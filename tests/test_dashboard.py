@@ -25,12 +25,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests create members by the dozen; Argon2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def dashboard_url(project, **query):
     url = reverse("projects:dashboard", kwargs={"slug": project.slug})
     if query:

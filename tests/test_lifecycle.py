@@ -23,12 +23,6 @@ pytestmark = pytest.mark.django_db
 Status = Project.Status
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests create members by the dozen; Argon2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def project_in(status, **kwargs):
     project = ProjectFactory(status=status, **kwargs)
     NeedFactory(project=project)

@@ -15,12 +15,6 @@ from tests.factories import MemberFactory, NeedFactory, PledgeFactory, ProjectFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests create members by the dozen; Argon2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pledge_url(need):
     return reverse("donations:pledge", kwargs={"slug": need.project.slug, "need_id": need.pk})
 

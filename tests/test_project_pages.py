@@ -32,12 +32,6 @@ LIST_URL = reverse("projects:list")
 EMAIL_DOMAIN = b"private.example"  # every factory member's email ends with it
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    # Many members are created here; the hash's cost is not what these tests are about.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def client(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
