@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    # The API docs' Swagger UI served from our own static files: nothing loads from the internet.
+    "drf_spectacular_sidecar",
     "accounts",
     "projects",
     "donations",
@@ -147,15 +150,57 @@ if env_bool("TIWIZI_PRODUCTION"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# A shared cache (Redis) when REDIS_URL is set; otherwise memory local to each process, which is
+# right for one process only: the API's response cache is then off unless asked for.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiwizi"}}
+
+# The REST API (api/). Public project lists and details are served from the cache, invalidated
+# after every commit that changes them (projects/cache_versions.py); see README "API".
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=bool(REDIS_URL))
+API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "3600"))
+
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request is then answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle", "api.throttling.MemberThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": os.environ.get("API_THROTTLE_ANONYMOUS", "120/minute"),
+        "member": os.environ.get("API_THROTTLE_MEMBER", "600/minute"),
+        "pledge": os.environ.get("API_THROTTLE_PLEDGE", "30/hour"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tiwizi API",
+    "DESCRIPTION": "Projects, needs, pledges and what arrived, for bots and other clients.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "NeedStatusEnum": "donations.models.Need.Status",
+        "PledgeStatusEnum": "donations.models.Pledge.Status",
+    },
+}
+
 
 LOGGING = {
     "version": 1,

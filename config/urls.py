@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("donations.urls")),
     path("", include("projects.urls")),

@@ -113,3 +113,41 @@ def project_progress_annotations():
 def pledge_received(pledge):
     """What arrived for one pledge, summed in the database."""
     return Reception.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+
+
+def donor_pledges(*, donor):
+    """A donor's own pledges, anonymous ones included, with what arrived, latest first."""
+    return (
+        pledges_with_received(Pledge.objects.filter(donor=donor))
+        .select_related("donor", "need", "need__project")
+        .order_by("-created_at", "-id")
+    )
+
+
+def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=None, channel=None):
+    """Pledges matching a visibility filter (projects.permissions.pledges_visible_filter), with
+    what arrived, their donors, needs and projects."""
+    queryset = Pledge.objects.filter(visible_filter)
+    if project_slug:
+        queryset = queryset.filter(need__project__slug=project_slug)
+    if status:
+        queryset = queryset.filter(status=status)
+    if need_id:
+        queryset = queryset.filter(need_id=need_id)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    return (
+        pledges_with_received(queryset)
+        .select_related("donor", "need", "need__project", "need__project__community")
+        .order_by("-created_at", "-id")
+    )
+
+
+def receptions_visible(*, visible_filter, project_slug=None, pledge_id=None):
+    """Receptions of the pledges matching a visibility filter, with their pledge, need and project."""
+    queryset = Reception.objects.filter(pledge__in=Pledge.objects.filter(visible_filter).values("pk"))
+    if project_slug:
+        queryset = queryset.filter(need__project__slug=project_slug)
+    if pledge_id:
+        queryset = queryset.filter(pledge_id=pledge_id)
+    return queryset.select_related("need", "need__project", "pledge").order_by("-recorded_at", "-id")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
 from donations.selectors import pledge_received
-from projects import permissions
+from projects import cache_versions, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
 from projects.models import Project
 
@@ -95,7 +95,9 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
         estimated_unit_value=estimated_unit_value,
     )
     position = project.needs.count()
-    return Need.objects.create(project=project, position=position, **fields)
+    need = Need.objects.create(project=project, position=position, **fields)
+    cache_versions.project_changed(project)
+    return need
 
 
 @transaction.atomic
@@ -119,6 +121,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
     for name, value in fields.items():
         setattr(need, name, value)
     need.save()
+    cache_versions.project_changed(project)
     return need
 
 
@@ -133,6 +136,7 @@ def need_close(*, need, actor):
         return need
     need.status = Need.Status.CLOSED
     need.save(update_fields=["status"])
+    cache_versions.project_changed(project)
     return need
 
 
@@ -173,6 +177,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
         message=message,
     )
     _record_event(pledge, from_status="", to_status=Pledge.Status.PLEDGED, actor=donor)
+    cache_versions.project_changed(project)
     return pledge
 
 
@@ -204,6 +209,7 @@ def pledge_cancel(*, pledge, actor, reason=""):
     pledge.cancellation_reason = reason
     pledge.save(update_fields=["status", "cancellation_reason"])
     _record_event(pledge, from_status=from_status, to_status=Pledge.Status.CANCELLED, actor=actor, note=reason)
+    cache_versions.project_changed(project)
     return pledge
 
 
@@ -270,4 +276,5 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
             actor=actor,
             note=_("%(quantity)s received") % {"quantity": reception.quantity},
         )
+    cache_versions.project_changed(project)
     return reception

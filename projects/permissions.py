@@ -5,6 +5,8 @@ True or False. Queries are kept to one small lookup per question; pages that ask
 question for many rows pass sets computed once (see `lead_project_ids`).
 """
 
+from django.db.models import Q
+
 from projects.models import Membership, Project
 
 
@@ -89,4 +91,33 @@ def can_cancel_pledge(member, pledge):
 
 
 def can_record_reception(member, pledge):
+    return is_lead(member, pledge.need.project)
+
+
+def can_view_pledge(member, pledge):
+    """A pledge in full (donor, channel, what arrived) is the donor's business and the project's
+    dashboard's (its leads, and the moderators reviewing it)."""
+    if not member.is_authenticated:
+        return False
+    return pledge.donor_id == member.pk or can_view_dashboard(member, pledge.need.project)
+
+
+def pledges_visible_filter(member):
+    """can_view_pledge as a filter on Pledge querysets (for lists): keep the two in step."""
+    if not member.is_authenticated:
+        return Q(pk__in=[])
+    if member.is_superuser:
+        return Q()
+    led = Project.leads.through.objects.filter(member_id=member.pk).values("project_id")
+    moderated = Membership.objects.filter(member_id=member.pk, role=Membership.Role.MODERATOR).values("community")
+    return Q(donor_id=member.pk) | Q(need__project__in=led) | Q(need__project__community__in=moderated)
+
+
+def can_pay_pledge(member, pledge):
+    """Only the donor pays their card pledge (Stripe Checkout)."""
+    return member.is_authenticated and pledge.donor_id == member.pk
+
+
+def can_refund_card_payment(member, pledge):
+    """Leads give card money back through Stripe (full or partial refunds)."""
     return is_lead(member, pledge.need.project)

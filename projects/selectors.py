@@ -81,6 +81,7 @@ PROJECT_SORTS = {
     "newest": ("-created_at", "-id"),
     "deadline": (F("deadline").asc(nulls_last=True), "-id"),
     "most_missing": ("pledged_percent", "-created_at", "-id"),
+    "most_supporters": ("-supporters", "-created_at", "-id"),
 }
 
 
@@ -88,7 +89,8 @@ def project_list(*, viewer, filters=None, sort="newest"):
     """Public projects (or those the viewer may see), filtered and sorted, with progress.
 
     `filters` keys: community (slug), category, status, country, region, item (text of a
-    material need), q (title, summary, place, hashtag).
+    material need), q (title, summary, place, hashtag); and currency, deadline_after,
+    deadline_before (dates, inclusive), has_missing (True: some open need still misses something).
     """
     filters = filters or {}
     queryset = Project.objects.visible_to(viewer)
@@ -108,6 +110,19 @@ def project_list(*, viewer, filters=None, sort="newest"):
                 kind=Need.Kind.MATERIAL, status=Need.Status.OPEN, label__icontains=filters["item"]
             ).values("project")
         )
+    if filters.get("currency"):
+        queryset = queryset.filter(currency=filters["currency"])
+    if filters.get("deadline_after"):
+        queryset = queryset.filter(deadline__gte=filters["deadline_after"])
+    if filters.get("deadline_before"):
+        queryset = queryset.filter(deadline__lte=filters["deadline_before"])
+    if filters.get("has_missing") is not None:
+        missing = Exists(
+            needs_with_progress(Need.objects.filter(project=OuterRef("pk"), status=Need.Status.OPEN)).filter(
+                missing__gt=0
+            )
+        )
+        queryset = queryset.filter(missing if filters["has_missing"] else ~missing)
     if filters.get("q"):
         term = filters["q"]
         queryset = queryset.filter(
@@ -136,11 +151,16 @@ def project_detail(*, slug):
 
 def project_supporters(*, project, limit=100):
     """The latest standing pledges of a project with their donors, for the supporters list."""
-    return list(
+    return list(project_supporters_queryset(project=project)[:limit])
+
+
+def project_supporters_queryset(*, project):
+    """All standing pledges of a project with their donors and needs, latest first (API pages)."""
+    return (
         Pledge.objects.filter(need__project=project)
         .exclude(status=Pledge.Status.CANCELLED)
         .select_related("donor", "need")
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
     )
 
 
@@ -208,4 +228,50 @@ def community_projects(*, community):
     """The community's public projects, newest first, with progress for their bars."""
     return projects_with_progress(community.projects.public().select_related("community")).order_by(
         "-created_at", "-id"
+    )
+
+
+def needs_visible_to(*, viewer, project_slug=None, kind=None, status=None):
+    """Needs with progress of the projects the viewer may see, in project then need order."""
+    queryset = Need.objects.filter(project__in=Project.objects.visible_to(viewer).values("pk"))
+    if project_slug:
+        queryset = queryset.filter(project__slug=project_slug)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(status=status)
+    return needs_with_progress(queryset.select_related("project")).order_by("project_id", "position", "id")
+
+
+def community_list():
+    """Communities with their numbers of members and of public projects, by name."""
+    return Community.objects.annotate(
+        member_count=Coalesce(
+            Subquery(
+                Membership.objects.filter(community=OuterRef("pk"))
+                .order_by()
+                .values("community")
+                .annotate(count=Count("pk"))
+                .values("count")
+            ),
+            0,
+        ),
+        project_count=Coalesce(
+            Subquery(
+                Project.objects.public()
+                .filter(community=OuterRef("pk"))
+                .order_by()
+                .values("community")
+                .annotate(count=Count("pk"))
+                .values("count")
+            ),
+            0,
+        ),
+    ).order_by("name", "id")
+
+
+def with_needs(projects):
+    """Projects (a queryset) with their needs and each need's progress, in one more query."""
+    return projects.prefetch_related(
+        Prefetch("needs", queryset=needs_with_progress(Need.objects.all()).order_by("position", "id"))
     )

@@ -6,7 +6,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from projects import permissions
+from projects import cache_versions, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
 from projects.models import Community, Membership, Project, ProjectTransition
 
@@ -49,6 +49,7 @@ def project_create_draft(*, creator, community, title, country, category, curren
             project.slug = _unique_slug(f"{title} {get_random_string(4).lower()}")
     project.leads.add(creator)
     Membership.objects.get_or_create(community=community, member=creator)
+    cache_versions.project_changed(project)
     return project
 
 
@@ -68,6 +69,7 @@ def project_update(*, project, actor, **fields):
         setattr(project, name, value)
     project.full_clean()
     project.save()
+    cache_versions.project_changed(project)
     return project
 
 
@@ -77,6 +79,7 @@ def project_add_lead(*, project, actor, member):
         raise NotAllowed(_("Only the project's leads may add a co-lead."))
     project.leads.add(member)
     Membership.objects.get_or_create(community=project.community, member=member)
+    cache_versions.project_changed(project)
 
 
 @transaction.atomic
@@ -117,6 +120,7 @@ def project_transition(*, project, actor, to_status, note=""):
     )
     if to_status == Project.Status.CANCELLED:
         pledges_cancel_for_project(project=project, actor=actor, reason=note)
+    cache_versions.project_changed(project)
     return project
 
 
