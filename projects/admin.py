@@ -194,7 +194,9 @@ def _move_projects(modeladmin, request, queryset, to_status, note):
         try:
             project_transition(project=project, actor=request.user, to_status=to_status, note=note)
         except DomainError as error:
-            modeladmin.message_user(request, f"{project}: {error.message}", messages.ERROR)
+            modeladmin.message_user(
+                request, _("%(project)s: %(error)s") % {"project": project, "error": error.message}, messages.ERROR
+            )
         else:
             moved += 1
     if moved:

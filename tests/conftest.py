@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import PASSWORD
 
@@ -17,6 +18,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.CheapArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (French): the language a request activated
+    stays active in the thread afterwards, and must not leak into the next test."""
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -209,7 +209,10 @@ def test_staff_who_does_not_moderate_the_community_cannot_approve_its_project(lo
     proposal = ProjectFactory(status=Project.Status.IN_REVIEW, opened_at=None)
 
     response = login(outsider).post(
-        admin_url(Project, "changelist"), {"action": "approve", "_selected_action": [proposal.pk]}, follow=True
+        admin_url(Project, "changelist"),
+        {"action": "approve", "_selected_action": [proposal.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     proposal.refresh_from_db()
