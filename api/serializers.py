@@ -350,7 +350,7 @@ class PublicPledgeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pledge
-        fields = ["project", "need", "quantity", "status", "created_at"]
+        fields = ["id", "project", "need", "quantity", "status", "created_at"]
 
 
 class MemberSerializer(serializers.ModelSerializer):

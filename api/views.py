@@ -159,15 +159,15 @@ class ProjectViewSet(viewsets.GenericViewSet):
                 raise Http404
             return Response(self.get_serializer(project).data)
 
-        # A project's detail is the same for everyone who may see it; only public ones are kept,
-        # so what the cache serves needs no permission check.
-        if not Project.objects.public().filter(slug=slug).exists():
-            return build()
+        # A project's detail is the same for everyone who may see it. Only public projects' are
+        # kept, so what the cache serves needs no permission check: a project stops being public
+        # only through a transition, which changes its version.
         return cached_json(
             request,
             version_keys=[cache_versions.project_key(slug), cache_versions.COMMUNITIES],
             scope="public",
             build=build,
+            keep=lambda data: data["status"] in Project.PUBLIC_STATUSES,
         )
 
     @extend_schema(responses={201: serializers.ProjectDetailSerializer})
