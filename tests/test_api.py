@@ -52,7 +52,10 @@ def test_a_rule_broken_in_a_service_is_a_400_on_its_field():
     world = build_world()
     # A cash need takes money by transfer, mobile money or in hand, not dropped off.
     response = world.client("donor").post(
-        "/api/v1/pledges/", {"need": world.cash_need.pk, "quantity": "100", "channel": "drop_off"}, format="json"
+        "/api/v1/pledges/",
+        {"need": world.cash_need.pk, "quantity": "100", "channel": "drop_off"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert error_of(response)["fields"] == {"channel": ["Choose how your gift will arrive."]}
@@ -64,7 +67,7 @@ def test_an_illegal_move_is_a_409():
     client = world.client("donor")
     url = f"/api/v1/pledges/{world.donor_pledge.pk}/cancel/"
     assert client.post(url, {}, format="json").status_code == 200
-    response = client.post(url, {}, format="json")
+    response = client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert error_of(response) == {
         "code": "illegal_transition",
