@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -85,6 +86,8 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # a POST to a wrong URL is a 404 like any other, not a CSRF page
 def not_found(request, *args, **kwargs):
     """Any URL under /api/v1/ that matches no endpoint: a 404 in the API's shape, not an HTML page."""
-    return JsonResponse(error_body("not_found", exceptions.NotFound.default_detail), status=404)
+    body = error_body("not_found", exceptions.NotFound.default_detail)
+    return JsonResponse(body, status=404, json_dumps_params={"separators": (",", ":"), "ensure_ascii": False})

@@ -7,7 +7,6 @@ Nothing here reads a member's email or a donor's identity except through the rul
 """
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -171,7 +170,7 @@ class ProjectDetailSerializer(ProjectSerializer):
     def get_story_html(self, project) -> str:
         return str(project.story_html)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_cover_image(self, project):
         if not project.cover_image:
             return None

@@ -102,6 +102,17 @@ def test_error_messages_are_in_the_request_language(language, message):
     assert error_of(response) == {"code": "not_authenticated", "message": message, "fields": {}}
 
 
+def test_domain_errors_are_in_the_request_language():
+    world = build_world()
+    client = world.client("donor")
+    url = f"/api/v1/pledges/{world.donor_pledge.pk}/cancel/"
+    client.post(url, {}, format="json")
+    english = error_of(client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en"))["message"]
+    french = error_of(client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="fr"))["message"]
+    assert english == "This pledge is already cancelled."
+    assert french != english
+
+
 def test_session_writes_need_the_csrf_token(login):
     world = build_world()
     client = APIClient(enforce_csrf_checks=True)
