@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from donations.models import Need, Pledge, PledgeEvent, Reception
 from donations.selectors import needs_with_progress, pledges_with_received
+from projects import cache_versions
 from projects.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -39,6 +40,11 @@ class NeedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Needs are added by the project's leads on the site (need_create checks the rules).
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A corrected wording shows in the API at once.
+        cache_versions.project_changed(obj.project)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from donations.models import Need
 from donations.selectors import needs_with_progress
+from projects import cache_versions
 from projects.errors import DomainError
 from projects.models import Community, Membership, Project, ProjectTransition
 from projects.services import project_transition
@@ -131,6 +132,11 @@ class CommunityAdmin(admin.ModelAdmin):
     def member_count(self, community):
         return community.member_count
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A corrected name or hashtag shows in every project's API entry at once.
+        cache_versions.community_changed()
+
     @admin.display(description=_("projects"), ordering="project_count")
     def project_count(self, community):
         return community.project_count
@@ -238,6 +244,11 @@ class ProjectAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # A project is proposed on the site, by the member who will lead it (project_create_draft).
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Corrections (and its needs' wording, saved with it) show in the API at once.
+        cache_versions.project_changed(obj)
 
     def has_delete_permission(self, request, obj=None):
         # Projects are cancelled, with a reason donors read, never deleted.
