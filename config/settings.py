@@ -135,10 +135,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tiwizi <no-reply@tiwizi.invalid>")
 
-# Card pledges are offered only when these are set (a later issue wires Stripe Checkout).
+# Card pledges (Stripe Checkout, donations/payments.py) are offered only when the secret key is
+# set; the webhook secret is the signing secret of the endpoint /stripe/webhook/ (README "Card payments").
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Only the tests (a local fake of Stripe) change where the Stripe API is.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+# How long a webhook waits for a pledge's lock before answering 503 (Stripe then retries).
+STRIPE_LOCK_TIMEOUT_MS = int(os.environ.get("STRIPE_LOCK_TIMEOUT_MS", "5000"))
 
 # Behind a TLS-terminating proxy in production.
 if env_bool("TIWIZI_PRODUCTION"):

@@ -9,6 +9,7 @@ message (the donor's words, shown publicly).
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from donations import payment_admin  # noqa: F401 - card payments (Stripe) have an admin module of their own
 from donations.models import Need, Pledge, PledgeEvent, Reception
 from donations.selectors import needs_with_progress, pledges_with_received
 from projects import cache_versions

@@ -31,13 +31,23 @@ class PledgeForm(forms.Form):
         self.need = need
         if need.is_cash:
             self.fields["quantity"].label = _("Amount in %(currency)s") % {"currency": need.project.currency}
-            channels = Pledge.CASH_CHANNELS
         else:
             self.fields["quantity"].label = _("How many %(unit)s?") % {"unit": need.unit}
-            channels = Pledge.MATERIAL_CHANNELS
-        self.fields["channel"].choices = [(channel.value, channel.label) for channel in channels]
+        # Card is among them only when Stripe is configured.
+        self.fields["channel"].choices = [(channel.value, channel.label) for channel in Pledge.channels_for(need)]
 
 
 class DonorCancelForm(forms.Form):
     # Only a donor who also leads the project is asked for a reason by the service.
     reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
+
+
+class CardRefundForm(forms.Form):
+    """A lead's refund of a card payment. The token is made when the form is shown: sending the
+    same form twice is one refund (donations.payments.refund_card_payment)."""
+
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    amount = forms.CharField(
+        label=_("Amount to refund"), max_length=40, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )

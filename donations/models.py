@@ -94,6 +94,9 @@ class Pledge(models.Model):
         PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially received")
         FULFILLED = "fulfilled", _("Received")
         CANCELLED = "cancelled", _("Cancelled")
+        # Card pledges only: money given back through Stripe, in part or in full.
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+        REFUNDED = "refunded", _("Refunded")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public, under my handle")
@@ -105,11 +108,31 @@ class Pledge(models.Model):
         CASH_IN_HAND = "cash_in_hand", _("Cash in hand")
         DROP_OFF = "drop_off", _("Drop-off at a collection point")
         SHIPPED = "shipped", _("Shipped")
+        # Paid through Stripe Checkout, confirmed by Stripe's webhooks (donations/payments.py).
+        CARD = "card", _("Card (online)")
 
+    class PaymentAlert(models.TextChoices):
+        AMOUNT_REFUSED = "amount_refused", _(
+            "Stripe reported a card payment whose amount or currency differs from this pledge: it is not "
+            "counted. Check it in Stripe, then refund it."
+        )
+        PAID_AFTER_CANCELLATION = "paid_after_cancellation", _(
+            "This pledge was paid by card after it was cancelled: the money is counted. Refund it if it "
+            "should not be kept."
+        )
+        PAID_TWICE = "paid_twice", _("This pledge was paid by card twice: refund one of the payments.")
+
+    # The ways cash arrives that a lead records; CARD joins them when Stripe is configured
+    # (see channels_for).
     CASH_CHANNELS = (Channel.BANK_TRANSFER, Channel.MOBILE_MONEY, Channel.CASH_IN_HAND)
     MATERIAL_CHANNELS = (Channel.DROP_OFF, Channel.SHIPPED, Channel.CASH_IN_HAND)
     # Statuses in which the pledge still counts towards its need.
-    STANDING_STATUSES = (Status.PLEDGED, Status.PARTIALLY_FULFILLED, Status.FULFILLED)
+    STANDING_STATUSES = (Status.PLEDGED, Status.PARTIALLY_FULFILLED, Status.FULFILLED, Status.PARTIALLY_REFUNDED)
+    # Statuses of a pledge that no longer stands: its donor is no longer counted as a supporter.
+    WITHDRAWN_STATUSES = (Status.CANCELLED, Status.REFUNDED)
+    # Statuses in which nothing more is expected: the pledge counts for what it brought, net of
+    # refunds, instead of what was promised.
+    SETTLED_AT_RECEIVED_STATUSES = (Status.CANCELLED, Status.REFUNDED, Status.PARTIALLY_REFUNDED)
     # Statuses in which a lead may still record what arrives.
     RECEIVABLE_STATUSES = (Status.PLEDGED, Status.PARTIALLY_FULFILLED, Status.FULFILLED)
 
@@ -123,6 +146,8 @@ class Pledge(models.Model):
     channel = models.CharField(_("how it arrives"), max_length=30, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.PLEDGED)
     cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    # Set by the card payment confirmations when a lead must look; shown on the lead dashboard.
+    payment_alert = models.CharField(_("payment alert"), max_length=30, choices=PaymentAlert.choices, blank=True)
     created_at = models.DateTimeField(_("pledged on"), default=timezone.now)
 
     class Meta:
@@ -140,6 +165,20 @@ class Pledge(models.Model):
     @property
     def is_anonymous(self):
         return self.visibility == self.Visibility.ANONYMOUS
+
+    @property
+    def is_card(self):
+        return self.channel == self.Channel.CARD
+
+    @classmethod
+    def channels_for(cls, need):
+        """The ways a gift to this need may arrive. Card is offered only when Stripe keys are
+        set: without them the site runs as before and never mentions cards."""
+        if not need.is_cash:
+            return cls.MATERIAL_CHANNELS
+        if settings.STRIPE_SECRET_KEY:
+            return (*cls.CASH_CHANNELS, cls.Channel.CARD)
+        return cls.CASH_CHANNELS
 
     def donor_shown_to(self, viewer):
         """The donor's handle, or None when the pledge is anonymous and the viewer may not know.
@@ -203,3 +242,166 @@ class Reception(models.Model):
 
     def __str__(self):
         return f"{self.quantity} received for pledge {self.pledge_id}"
+
+
+# Card payments through Stripe Checkout (donations/payments.py). Money crosses to Stripe in
+# integer minor units (donations/money.py); what it adds to progress is a Reception recorded by
+# the "Stripe" system member, and what it gives back is a CardRefund that progress subtracts.
+
+
+class CardPayment(models.Model):
+    """One attempt at paying a card pledge: one Stripe Checkout Session.
+
+    A pledge has at most one open attempt at a time (a database constraint), so a double click
+    or a retried request finds the same attempt, and the Checkout Session is created with an
+    idempotency key derived from it. An attempt that expired or failed leaves room for a new one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the donor")
+        PROCESSING = "processing", _("Payment processing")
+        PAID = "paid", _("Paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+        REFUNDED = "refunded", _("Refunded")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REFUSED = "refused", _("Refused: amount or currency differs")
+
+    OPEN_STATUSES = (Status.PENDING, Status.PROCESSING)
+    # Confirmed and counted: a Reception exists for it.
+    COUNTED_STATUSES = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="card_payments", verbose_name=_("pledge"))
+    amount_minor = models.PositiveBigIntegerField(_("amount asked (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    checkout_session_id = models.CharField(_("Checkout Session"), max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.TextField(_("Checkout page"), blank=True)
+    payment_intent_id = models.CharField(_("PaymentIntent"), max_length=255, unique=True, null=True, blank=True)
+    # What Stripe says was charged and refunded, as it said it (they may differ from what we asked).
+    charged_minor = models.PositiveBigIntegerField(_("amount charged (minor units)"), null=True, blank=True)
+    charged_currency = models.CharField(_("currency charged"), max_length=3, blank=True)
+    refunded_minor = models.PositiveBigIntegerField(_("amount refunded (minor units)"), default=0)
+    reception = models.OneToOneField(
+        "Reception",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="card_payment",
+        verbose_name=_("reception"),
+    )
+    problem = models.TextField(_("problem"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card payment")
+        verbose_name_plural = _("card payments")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="card_payment_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge"],
+                condition=models.Q(status__in=["pending", "processing"]),
+                name="card_payment_one_open_per_pledge",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="card_payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount_minor} {self.currency} (minor) for pledge {self.pledge_id}: {self.status}"
+
+    @property
+    def is_counted(self):
+        return self.status in self.COUNTED_STATUSES
+
+
+class CardRefund(models.Model):
+    """Money given back to a donor by card, as Stripe reported it. Never edited.
+
+    Receptions stay as they were (money did arrive); progress subtracts these from what was
+    received (donations/selectors.py). The need is copied from the pledge, as for receptions.
+    """
+
+    card_payment = models.ForeignKey(
+        CardPayment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("card payment")
+    )
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="card_refunds", verbose_name=_("pledge"))
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="card_refunds", verbose_name=_("need"))
+    quantity = quantity_field(_("amount refunded"))
+    note = models.CharField(_("note"), max_length=280, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("card refund")
+        verbose_name_plural = _("card refunds")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="card_refund_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} refunded on pledge {self.pledge_id}"
+
+
+class RefundRequest(models.Model):
+    """A lead asking Stripe to give money back. Its row is created before Stripe is called and
+    gives the call its idempotency key, so a retry never refunds twice; the form's one-time
+    token makes a double submission the same request."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Sent to Stripe")
+        ACCEPTED = "accepted", _("Accepted by Stripe")
+        REFUSED = "refused", _("Refused by Stripe")
+
+    card_payment = models.ForeignKey(
+        CardPayment, on_delete=models.PROTECT, related_name="refund_requests", verbose_name=_("card payment")
+    )
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    token = models.UUIDField(_("form token"), unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, unique=True, null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="refund_request_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"refund of {self.amount_minor} (minor) on card payment {self.card_payment_id}: {self.status}"
+
+    @property
+    def idempotency_key(self):
+        return f"tiwizi-refund-{self.pk}-{self.amount_minor}"
+
+
+class StripeEvent(models.Model):
+    """Every Stripe event we accepted, once: the unique event id is what makes a redelivery,
+    concurrent or late, a no-op. The row is inserted in the same transaction as the event's
+    effects, so an event whose processing failed is not remembered and Stripe's retry applies it."""
+
+    event_id = models.CharField(_("event"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}: {self.outcome}"
+

@@ -1,13 +1,18 @@
 """Progress, summed in the database from pledges and receptions. Never stored, never typed.
 
 Definitions (the same on every page, in the API and in the tests):
-- *received* for a need: the sum of its receptions.
+- *received* for a need: the sum of its receptions, less the card refunds given back on it
+  (receptions are never edited: a refund is a row of its own, CardRefund).
 - *pledged* for a need: what its pledges account for. A standing pledge counts for what was
   promised, or for what arrived when more arrived (over-delivery); a cancelled pledge counts
-  only for what had arrived before it was cancelled.
+  only for what had arrived before it was cancelled, and a refunded (or partly refunded) card
+  pledge only for what it brought (Pledge.SETTLED_AT_RECEIVED_STATUSES). Card refunds are then
+  taken off: a pledge counts for max(promised or 0 once settled, arrived) − refunded.
+  Refunds are subtracted once per need rather than per pledge (the same sum, and a shallower
+  query: SQLite refuses expressions nested much deeper than the project list's).
 - *missing*: the goal less pledged, never below zero.
 For a project, the same over its cash needs (one currency per project), plus the number of
-distinct supporters.
+distinct supporters (donors of pledges that still stand: neither cancelled nor refunded).
 """
 
 from decimal import Decimal
@@ -18,6 +23,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     Subquery,
@@ -27,7 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from donations.models import QUANTITY_FIELD, Need, Pledge, Reception
+from donations.models import QUANTITY_FIELD, CardRefund, Need, Pledge, Reception
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**QUANTITY_FIELD))
 QUANTITY_OUTPUT = DecimalField(**QUANTITY_FIELD)
@@ -39,26 +45,64 @@ def _sum_subquery(queryset, group_by, expression):
     return Coalesce(Subquery(summed, output_field=QUANTITY_OUTPUT), ZERO, output_field=QUANTITY_OUTPUT)
 
 
+class _Minus(Func):
+    """a − b. On SQLite, without the CAST(… AS NUMERIC) Django wraps around every decimal
+    expression: the project list's query is already close to the depth SQLite's parser accepts,
+    and each operand is a sum cast on its own."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = QUANTITY_OUTPUT
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, **extra_context)
+
+
+def _net_received(row_filter, group_by):
+    """Σ receptions − Σ card refunds over the rows matching `row_filter`, in SQL."""
+    return _Minus(
+        _sum_subquery(Reception.objects.filter(row_filter), group_by, "quantity"),
+        _sum_subquery(CardRefund.objects.filter(row_filter), group_by, "quantity"),
+    )
+
+
 def received_per_pledge():
-    return _sum_subquery(Reception.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity")
+    return _net_received(Q(pledge=OuterRef("pk")), "pledge")
+
+
+def _counted_before_refunds():
+    """max(promised, arrived) for a pledge still expected to bring its promise; what arrived
+    for one that is settled (cancelled, refunded). Needs the `arrived` annotation."""
+    return Greatest(
+        Case(When(status__in=Pledge.SETTLED_AT_RECEIVED_STATUSES, then=ZERO), default=F("quantity")),
+        F("arrived"),
+        output_field=QUANTITY_OUTPUT,
+    )
 
 
 def pledges_with_received(queryset=None):
-    """Pledges annotated with `received` (sum of their receptions) and `counted` (what they
-    count for in their need's pledged total)."""
+    """Pledges annotated with `received` (their receptions less their card refunds) and `counted`
+    (what they count for in their need's pledged total)."""
     queryset = Pledge.objects.all() if queryset is None else queryset
-    return queryset.annotate(received=received_per_pledge()).annotate(
-        counted=Case(
-            When(status=Pledge.Status.CANCELLED, then=F("received")),
-            default=Greatest(F("quantity"), F("received")),
-            output_field=QUANTITY_OUTPUT,
-        )
+    return queryset.annotate(
+        arrived=_sum_subquery(Reception.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity"),
+        refunded=_sum_subquery(CardRefund.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity"),
+    ).annotate(
+        received=ExpressionWrapper(F("arrived") - F("refunded"), output_field=QUANTITY_OUTPUT),
+        counted=ExpressionWrapper(_counted_before_refunds() - F("refunded"), output_field=QUANTITY_OUTPUT),
     )
 
 
 def _pledged_sum(pledge_filter, group_by):
-    pledges = pledges_with_received(Pledge.objects.filter(pledge_filter))
-    return _sum_subquery(pledges, group_by, "counted")
+    """Σ counted over the pledges matching `pledge_filter` (written on Pledge fields; CardRefund
+    has the same `need` path)."""
+    pledges = Pledge.objects.filter(pledge_filter).annotate(
+        arrived=_sum_subquery(Reception.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity")
+    )
+    return _Minus(
+        _sum_subquery(pledges, group_by, _counted_before_refunds()),
+        _sum_subquery(CardRefund.objects.filter(pledge_filter), group_by, "quantity"),
+    )
 
 
 def needs_with_progress(queryset=None):
@@ -66,11 +110,11 @@ def needs_with_progress(queryset=None):
     queryset = Need.objects.all() if queryset is None else queryset
     return queryset.annotate(
         pledged=_pledged_sum(Q(need=OuterRef("pk")), "need"),
-        received=_sum_subquery(Reception.objects.filter(need=OuterRef("pk")), "need", "quantity"),
+        received=_net_received(Q(need=OuterRef("pk")), "need"),
         supporters=Coalesce(
             Subquery(
                 Pledge.objects.filter(need=OuterRef("pk"))
-                .exclude(status=Pledge.Status.CANCELLED)
+                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
                 .order_by()
                 .values("need")
                 .annotate(count=Count("donor", distinct=True))
@@ -95,11 +139,11 @@ def project_progress_annotations():
             Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.CASH), "project", "target_quantity"
         ),
         "cash_pledged": _pledged_sum(cash_of_project, "need__project"),
-        "cash_received": _sum_subquery(Reception.objects.filter(cash_of_project), "need__project", "quantity"),
+        "cash_received": _net_received(cash_of_project, "need__project"),
         "supporters": Coalesce(
             Subquery(
                 Pledge.objects.filter(need__project=OuterRef("pk"))
-                .exclude(status=Pledge.Status.CANCELLED)
+                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
                 .order_by()
                 .values("need__project")
                 .annotate(count=Count("donor", distinct=True))
@@ -111,8 +155,10 @@ def project_progress_annotations():
 
 
 def pledge_received(pledge):
-    """What arrived for one pledge, summed in the database."""
-    return Reception.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+    """What arrived for one pledge, net of card refunds, summed in the database."""
+    received = Reception.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+    refunded = CardRefund.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
+    return received - refunded
 
 
 def donor_pledges(*, donor):

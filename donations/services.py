@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
+from donations.money import check_card_amount
 from donations.selectors import pledge_received
 from projects import cache_versions, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
@@ -160,18 +161,21 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     if need.status != Need.Status.OPEN:
         raise DomainError(_("This need is closed: it no longer takes pledges."))
     need.project = project
-    channels = Pledge.CASH_CHANNELS if need.is_cash else Pledge.MATERIAL_CHANNELS
-    if channel not in channels:
+    if channel not in Pledge.channels_for(need):
         raise DomainError(_("Choose how your gift will arrive."), field="channel")
     if visibility not in Pledge.Visibility.values:
         raise DomainError(_("Choose whether your pledge is public or anonymous."), field="visibility")
     message = (message or "").strip()
     if len(message) > 280:
         raise DomainError(_("A message has at most 280 characters."), field="message")
+    quantity = clean_quantity(quantity, places=need.decimal_places)
+    if channel == Pledge.Channel.CARD:
+        # Refused here, with the form, rather than by Stripe once the donor is on its page.
+        check_card_amount(quantity, project.currency)
     pledge = Pledge.objects.create(
         need=need,
         donor=donor,
-        quantity=clean_quantity(quantity, places=need.decimal_places),
+        quantity=quantity,
         channel=channel,
         visibility=visibility,
         message=message,
@@ -251,6 +255,10 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
         raise DomainError(_("This project does not record receptions in its current state."))
     if pledge.status not in Pledge.RECEIVABLE_STATUSES:
         raise IllegalTransition(_("This pledge is cancelled: nothing more can be received on it."))
+    if pledge.is_card:
+        # Only Stripe's confirmation counts a card payment (donations/payments.py): a reception
+        # typed by hand would count it twice.
+        raise IllegalTransition(_("A card payment is recorded when Stripe confirms it, not by hand."))
     received_on = received_on or timezone.localdate()
     if received_on > timezone.localdate():
         raise DomainError(_("The date of reception cannot be in the future."), field="received_on")

@@ -31,10 +31,14 @@ def pledge_create(request, slug, need_id):
     form = PledgeForm(request.POST or None, need=need)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pledge_create(donor=request.user, need=need, **form.cleaned_data)
+            pledge = services.pledge_create(donor=request.user, need=need, **form.cleaned_data)
         except DomainError as error:
             add_to_form(form, error)
         else:
+            if pledge.is_card:
+                # Paying is a step of its own (payment_views.card_pay): the pledge stands even if
+                # the donor pays later, or Stripe is unreachable right now.
+                return redirect("donations:card_pay", pledge_id=pledge.pk)
             messages.success(request, _("Thank you! Your pledge is recorded."))
             return redirect("donations:mine")
     return render(
@@ -66,6 +70,7 @@ def my_pledges(request):
             "pledges": page.object_list,
             # The donor withdraws only before anything arrived (the service says so too).
             "withdrawable_status": Pledge.Status.PLEDGED,
+            "card_channel": Pledge.Channel.CARD,
             "cancel_form": DonorCancelForm(),
         },
     )

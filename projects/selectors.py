@@ -158,7 +158,7 @@ def project_supporters_queryset(*, project):
     """All standing pledges of a project with their donors and needs, latest first (API pages)."""
     return (
         Pledge.objects.filter(need__project=project)
-        .exclude(status=Pledge.Status.CANCELLED)
+        .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
         .select_related("donor", "need")
         .order_by("-created_at", "-id")
     )

@@ -3,6 +3,7 @@ from django.db import connection
 from django.utils import translation
 
 from tests.factories import PASSWORD
+from tests.stripe_fake import fake_stripe  # noqa: F401 - the fake Stripe API for card payment tests
 
 
 def pytest_collection_modifyitems(config, items):

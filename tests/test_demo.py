@@ -99,7 +99,9 @@ def test_demo_projects_are_in_different_states_most_of_them_open(demo):
 
 
 def test_demo_has_pledges_in_every_status(demo):
-    assert set(Pledge.objects.values_list("status", flat=True)) == set(Pledge.Status.values)
+    # Refunds are made through Stripe, which the demo runs without (no keys, no card pledges).
+    card_only = {Pledge.Status.PARTIALLY_REFUNDED, Pledge.Status.REFUNDED}
+    assert set(Pledge.objects.values_list("status", flat=True)) == set(Pledge.Status.values) - card_only
 
 
 def test_demo_has_an_over_delivered_pledge_and_cancellations_by_donor_and_by_lead(demo):
@@ -123,7 +125,8 @@ def test_demo_has_an_over_delivered_pledge_and_cancellations_by_donor_and_by_lea
 
 def test_demo_covers_both_currencies_every_channel_and_both_visibilities(demo):
     assert set(Project.objects.values_list("currency", flat=True)) == {"MAD", "XOF"}
-    assert set(Pledge.objects.values_list("channel", flat=True)) == set(Pledge.Channel.values)
+    # Card pledges need Stripe keys, which the demo runs without.
+    assert set(Pledge.objects.values_list("channel", flat=True)) == set(Pledge.Channel.values) - {Pledge.Channel.CARD}
     assert set(Pledge.objects.values_list("visibility", flat=True)) == set(Pledge.Visibility.values)
     assert Pledge.objects.filter(need__kind=Need.Kind.CASH, need__project__currency="XOF").exists()
 
