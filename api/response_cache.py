@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from rest_framework.renderers import JSONRenderer
 
+from api.throttling import read_with_deferred_throttle
 from projects import cache_versions
 
 CONTENT_TYPE = "application/json"
@@ -34,13 +35,14 @@ def cached_json(request, *, version_keys, scope, build, keep=None):
     """The response `build()` would give, from the cache when it holds one for the current versions.
 
     `scope` names the set of viewers who get the same response (e.g. "public"): anything that
-    depends on who asks beyond that must not be in a cached response. `keep(data)`, when given,
+    depends on who asks beyond that must not be in a cached response. None: not cached. `keep(data)`, when given,
     says whether a successful response may be kept for that whole scope.
     """
-    if not settings.API_RESPONSE_CACHE or request.accepted_renderer.format != "json":
+    if scope is None or not settings.API_RESPONSE_CACHE or request.accepted_renderer.format != "json":
+        read_with_deferred_throttle(request, [])
         return build()
     key = _key(request, scope)
-    found = cache.get_many([*version_keys, key])
+    found = read_with_deferred_throttle(request, [*version_keys, key])
     versions = [found.get(version_key) for version_key in version_keys]
     entry = found.get(key)
     if entry is not None and None not in versions and entry[0] == versions:

@@ -12,26 +12,52 @@ import time
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
 
 
-def count_request(key, window_seconds):
-    """Add one to the window's counter and return it; the counter expires with its window."""
+def count_request(key, window_seconds, read_keys=()):
+    """Add one to the window's counter and return it (the counter expires with its window), with
+    the cache's values for `read_keys` ({key: value}, missing keys left out) read in the same
+    round trip."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        # INCR and EXPIRE in one round trip (Django's incr() checks the key exists first).
+        # INCR, EXPIRE and MGET in one round trip (Django's incr() checks the key exists first).
         raw_key = cache.make_and_validate_key(key)
+        raw_reads = {cache.make_and_validate_key(read_key): read_key for read_key in read_keys}
         pipeline = cache._cache.get_client(raw_key, write=True).pipeline(transaction=False)
         pipeline.incr(raw_key)
         pipeline.expire(raw_key, window_seconds + 1)
-        return pipeline.execute()[0]
+        if raw_reads:
+            pipeline.mget(list(raw_reads))
+        results = pipeline.execute()
+        values = results[2] if raw_reads else []
+        loads = cache._cache._serializer.loads
+        found = {
+            raw_reads[raw]: loads(value) for raw, value in zip(raw_reads, values, strict=True) if value is not None
+        }
+        return results[0], found
     cache.add(key, 0, timeout=window_seconds + 1)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)
     except ValueError:  # expired between add and incr: this request opens a new window
         cache.set(key, 1, timeout=window_seconds + 1)
-        return 1
+        count = 1
+    return count, cache.get_many(list(read_keys)) if read_keys else {}
+
+
+def read_with_deferred_throttle(request, keys):
+    """The cache's values for `keys`; if the request's throttle was deferred to this moment
+    (AnonymousThrottle on a cached endpoint), it is counted in the same round trip, and a
+    request over its rate is refused here."""
+    throttle = getattr(request, "deferred_throttle", None)
+    if throttle is None:
+        return caches["default"].get_many(list(keys)) if keys else {}
+    request.deferred_throttle = None
+    count, found = count_request(throttle.window_key, throttle.duration, keys)
+    if count > throttle.num_requests:
+        raise exceptions.Throttled(wait=throttle.wait())
+    return found
 
 
 class _FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -47,7 +73,12 @@ class _FixedWindowThrottle(throttling.SimpleRateThrottle):
         now = time.time()
         window = int(now // self.duration)
         self.wait_seconds = self.duration - (now - window * self.duration)
-        return count_request(f"{key}:{window}", self.duration) <= self.num_requests
+        self.window_key = f"{key}:{window}"
+        if getattr(view, "action", None) in getattr(view, "cached_actions", ()):
+            # Counted with the response cache's lookup, in one round trip (read_with_deferred_throttle).
+            request.deferred_throttle = self
+            return True
+        return count_request(self.window_key, self.duration)[0] <= self.num_requests
 
     def wait(self):
         return self.wait_seconds

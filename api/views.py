@@ -113,6 +113,8 @@ class CommunityViewSet(viewsets.GenericViewSet):
 )
 class ProjectViewSet(viewsets.GenericViewSet):
     queryset = Project.objects.all()
+    # Served through api/response_cache.py (which also counts their throttle).
+    cached_actions = ("list", "retrieve")
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     filter_backends = [SelectorFilterBackend]
@@ -144,10 +146,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
             page = self.paginate_queryset(selectors.with_needs(projects))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-        scope = _list_scope(request.user)
-        if scope is None:
-            return build()
-        return cached_json(request, version_keys=[cache_versions.PROJECT_LIST], scope=scope, build=build)
+        return cached_json(
+            request, version_keys=[cache_versions.PROJECT_LIST], scope=_list_scope(request.user), build=build
+        )
 
     def retrieve(self, request, slug):
         def build():

@@ -144,6 +144,18 @@ def test_anonymous_clients_are_throttled(settings):
     assert 0 < int(response["Retry-After"]) <= 60
 
 
+@pytest.mark.parametrize("response_cache", [True, False])
+@pytest.mark.parametrize("role", ["anonymous", "donor"])
+def test_cached_endpoints_are_throttled_too(settings, response_cache, role):
+    settings.API_RESPONSE_CACHE = response_cache
+    _rates(settings, anonymous="3/minute", member="3/minute")
+    world = build_world()
+    client = world.client(role)
+    statuses = [client.get(url).status_code for url in ["/api/v1/projects/", "/api/v1/projects/tighzit/"] * 2]
+    assert statuses == [200, 200, 200, 429]
+    assert error_of(client.get("/api/v1/projects/"))["code"] == "throttled"
+
+
 def test_pledge_creation_is_throttled_more_strictly_than_reading(settings):
     _rates(settings, member="100/minute", pledge="2/hour")
     world = build_world()
@@ -263,3 +275,35 @@ def test_the_docs_load_nothing_from_the_internet(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/projects/{slug}/transition/" in schema["paths"]
+
+
+def _redis_url():
+    import redis
+
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI has one)")
+    return url
+
+
+def test_throttle_and_cache_share_one_redis_round_trip(settings, django_capture_on_commit_callbacks):
+    """What production runs: the response cache and the throttle counters in Redis."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url()}}
+    settings.API_RESPONSE_CACHE = True
+    _rates(settings, anonymous="3/minute")
+    cache.clear()
+    world = build_world()
+    client = APIClient()
+    assert _cash_pledged(client) == "1000.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        donation_services.pledge_create(
+            donor=world.members["other_donor"], need=world.cash_need, quantity="250", channel="bank_transfer"
+        )
+    assert _cash_pledged(client) == "1250.00"
+    assert client.get("/api/v1/projects/tighzit/").status_code == 200
+    response = client.get("/api/v1/projects/tighzit/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) <= 60
+    cache.clear()
