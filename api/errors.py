@@ -46,7 +46,13 @@ def _validation_response(fields):
     return error_body("invalid", message, fields)
 
 
+# Domain errors that are not the client's fault: the payment provider is out of reach.
+STATUS_BY_CODE = {"payment_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
+
+
 def _domain_status(error):
+    if error.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[error.code]
     if isinstance(error, NotAllowed):
         return status.HTTP_403_FORBIDDEN
     if isinstance(error, IllegalTransition):

@@ -316,6 +316,10 @@ class PledgeWriteSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=280, required=False, allow_blank=True, default="")
 
 
+class CheckoutSerializer(serializers.Serializer):
+    checkout_url = serializers.URLField(help_text="Stripe's payment page for this pledge; send the donor there.")
+
+
 class PledgeCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="Required from a lead."

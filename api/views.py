@@ -6,8 +6,9 @@ may not see answers 404, as on the pages; an action they may not take answers 40
 """
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,7 +30,9 @@ from api.filters import (
 )
 from api.pagination import CursorPagination, ReceptionCursorPagination
 from api.response_cache import cached_json
+from api.schema import ErrorSerializer
 from api.throttling import PledgeThrottle
+from donations import payments
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.models import Need, Pledge, Reception
@@ -372,6 +375,31 @@ class PledgeViewSet(viewsets.GenericViewSet):
             serializers.PledgeSerializer(self._visible_pledge(request, pledge.pk), context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.CheckoutSerializer,
+            503: OpenApiResponse(ErrorSerializer, "Stripe is out of reach or card payments are off: try later."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def checkout(self, request, pk):
+        """For your card pledge: the address of Stripe's payment page. The pledge counts as paid only
+        when Stripe confirms the payment (its webhook), never because a client says so."""
+        pledge = self._visible_pledge(request, pk)
+        if not rules.can_pay_pledge(request.user, pledge):
+            self.permission_denied(request, message=_("Only the donor pays their pledge."))
+        if pledge.channel != Pledge.Channel.CARD:
+            raise ValidationError({"pledge": [_("This pledge is not paid by card.")]})
+        site = request.build_absolute_uri
+        checkout_url = payments.checkout_start(
+            pledge=pledge,
+            actor=request.user,
+            success_url=site(reverse("donations:card_return", args=[pledge.pk])),
+            cancel_url=site(reverse("donations:card_pay", args=[pledge.pk])) + "?cancelled=1",
+        )
+        return Response({"checkout_url": checkout_url})
 
     @extend_schema(responses=serializers.PledgeSerializer)
     @action(detail=True, methods=["post"])

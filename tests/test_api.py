@@ -307,3 +307,43 @@ def test_throttle_and_cache_share_one_redis_round_trip(settings, django_capture_
     assert response.status_code == 429
     assert int(response["Retry-After"]) <= 60
     cache.clear()
+
+
+# Card pledges ---------------------------------------------------------------------------------
+
+
+def test_a_card_pledge_is_paid_on_stripes_page_never_by_the_client(fake_stripe):
+    world = build_world()
+    client = world.client("other_donor")
+    response = client.post(
+        "/api/v1/pledges/", {"need": world.cash_need.pk, "quantity": "150", "channel": "card"}, format="json"
+    )
+    assert response.status_code == 201
+    pledge = response.json()
+    assert (pledge["channel"], pledge["status"], pledge["received"]) == ("card", "pledged", "0.00")
+    checkout = client.post(f"/api/v1/pledges/{pledge['id']}/checkout/", format="json")
+    assert checkout.status_code == 200
+    assert checkout.json()["checkout_url"].startswith("http")
+    # Asking again gives the same page (one open attempt per pledge), and nothing is received.
+    assert client.post(f"/api/v1/pledges/{pledge['id']}/checkout/").json() == checkout.json()
+    assert client.get(f"/api/v1/pledges/{pledge['id']}/").json()["received"] == "0.00"
+    # Someone else (even the project's lead, who sees the pledge) cannot pay it.
+    assert world.client("lead").post(f"/api/v1/pledges/{pledge['id']}/checkout/").status_code == 403
+    # A pledge by bank transfer has no card page.
+    response = world.client("donor").post(f"/api/v1/pledges/{world.donor_pledge.pk}/checkout/")
+    assert response.status_code == 400
+    # Nor can a receipt of card money be typed by hand through the API.
+    response = world.client("lead").post(
+        "/api/v1/receptions/", {"pledge": pledge["id"], "quantity": "150"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 409
+
+
+def test_without_stripe_keys_the_card_channel_is_refused(settings):
+    settings.STRIPE_SECRET_KEY = ""
+    world = build_world()
+    response = world.client("donor").post(
+        "/api/v1/pledges/", {"need": world.cash_need.pk, "quantity": "150", "channel": "card"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"channel"}
