@@ -61,3 +61,13 @@ messages: install-dev
 
 clean:
 	rm -rf $(VENV) .make-install .make-install-dev
+
+# The API's benchmark (not a test, not in CI): a large data set in PostgreSQL (database tiwizi_bench),
+# gunicorn with 2 workers, wrk from a second process. Needs PostgreSQL and Redis on 127.0.0.1.
+.PHONY: bench-api
+bench-api: install-dev
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
+	$(PY) bench/api.py
