@@ -121,13 +121,3 @@ def can_pay_pledge(member, pledge):
 def can_refund_card_payment(member, pledge):
     """Leads give card money back through Stripe (full or partial refunds)."""
     return is_lead(member, pledge.need.project)
-
-
-def can_pay_pledge(member, pledge):
-    """Only the donor pays their card pledge (Stripe Checkout)."""
-    return member.is_authenticated and pledge.donor_id == member.pk
-
-
-def can_refund_card_payment(member, pledge):
-    """Leads give card money back through Stripe (full or partial refunds)."""
-    return is_lead(member, pledge.need.project)
