@@ -38,6 +38,7 @@ def pledge_create(request, slug, need_id):
             if pledge.is_card:
                 # Paying is a step of its own (payment_views.card_pay): the pledge stands even if
                 # the donor pays later, or Stripe is unreachable right now.
+                messages.success(request, _("Your pledge is recorded: pay it by card now, or later from “My pledges”."))
                 return redirect("donations:card_pay", pledge_id=pledge.pk)
             messages.success(request, _("Thank you! Your pledge is recorded."))
             return redirect("donations:mine")

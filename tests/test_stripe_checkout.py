@@ -13,7 +13,7 @@ from donations.selectors import needs_with_progress
 from donations.services import pledge_create, reception_record
 from projects.errors import DomainError, IllegalTransition
 from tests.factories import MemberFactory, NeedFactory, ProjectFactory
-from tests.stripe_fake import card_pledge, open_checkout, session_id_of
+from tests.stripe_fake import card_pledge, open_checkout, post_event, session_id_of
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,34 @@ def test_the_return_page_says_being_confirmed_and_marks_nothing_paid(fake_stripe
     assert pledge.status == Pledge.Status.PLEDGED
     assert not Reception.objects.exists()
     assert CardPayment.objects.get().status == CardPayment.Status.PENDING
+
+
+def test_my_pledges_offers_to_pay_an_unpaid_card_pledge(fake_stripe, login, donor, fund):
+    pledge = card_pledge(fund, "200", donor=donor)
+    bank = pledge_create(donor=donor, need=fund, quantity="300", channel=Pledge.Channel.BANK_TRANSFER)
+    mine = login(donor).get(reverse("donations:mine")).content.decode()
+    assert pay_page(pledge) in mine
+    assert pay_page(bank) not in mine
+
+
+def test_once_stripe_confirms_the_donor_sees_it_paid_and_cannot_pay_again(client, fake_stripe, login, donor, fund):
+    pledge = card_pledge(fund, "200", donor=donor)
+    session_id = session_id_of(open_checkout(pledge))
+    fake_stripe.pay(session_id)
+    post_event(client, fake_stripe.session_event("checkout.session.completed", session_id))
+    client = login(donor)
+
+    returned = client.get(reverse("donations:card_return", args=[pledge.pk])).content.decode()
+    pay = client.get(pay_page(pledge)).content.decode()
+    again = client.post(pay_page(pledge), follow=True).content.decode()
+
+    assert "Payment confirmed by Stripe" in returned
+    assert 'http-equiv="refresh"' not in returned
+    assert "This pledge is paid. Thank you!" in pay
+    assert "This pledge is already paid, or closed" in again
+    assert len(fake_stripe.sessions) == 1
+    mine = client.get(reverse("donations:mine")).content.decode()
+    assert pay_page(pledge) not in mine
 
 
 def test_a_paid_pledge_cannot_be_paid_again(fake_stripe, fund):
