@@ -96,6 +96,7 @@ def map_path_parameters(context, path_parameters):
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
+    database=None,  # no .hypothesis folder in the work tree
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
