@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev python-check migrate demo messages browser clean
+.PHONY: run test lint install install-dev python-check migrate demo messages browser pdf-libs clean
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -36,12 +36,22 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 # A local server: DEBUG on (unless set) so that runserver serves the stylesheet and uploads.
-run: demo
+run: pdf-libs demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null || { echo "Models and migrations disagree: run manage.py makemigrations"; exit 1; }
+
+# WeasyPrint subsets fonts with HarfBuzz when Debian's libharfbuzz-subset0 is there (receipts
+# render ~4x faster than with its fontTools fallback, /work/shared/FINDINGS.md); install it
+# when we can (root, apt), else say how. Receipts work without it, only slower.
+pdf-libs:
+	@ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0' || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's libharfbuzz-subset0 for fast PDF receipts..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0 >/dev/null; \
+	  else echo "libharfbuzz-subset0 is missing: sudo apt-get install libharfbuzz-subset0 (receipts render slower without it)"; fi; }
 
 # The browser test drives Debian's chromium; install it when we can (root, apt), else the
 # browser test is skipped with a message saying how to install it.
@@ -52,7 +62,7 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium (the browser test will be skipped)"; fi; }
 
-test: install-dev lint browser
+test: install-dev lint browser pdf-libs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: install-dev

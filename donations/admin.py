@@ -153,3 +153,7 @@ class ReceptionAdmin(ReadOnlyAdmin):
     search_fields = ("pledge__donor__handle", "need__label", "need__project__title")
     list_select_related = ("pledge__need__project", "need__project", "recorded_by")
     date_hierarchy = "received_on"
+
+
+# Issuers and receipts have an admin module of their own.
+from donations import receipt_admin  # noqa: E402, F401

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
 from donations.money import check_card_amount
+from donations.receipts import receipt_issue_for_pledge
 from donations.selectors import pledge_received
 from projects import cache_versions, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
@@ -284,5 +285,8 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
             actor=actor,
             note=_("%(quantity)s received") % {"quantity": reception.quantity},
         )
+    # In this transaction, so the receipt's number is taken with the reception or not at all;
+    # its PDF is rendered after the commit (receipts.py).
+    receipt_issue_for_pledge(pledge=pledge)
     cache_versions.project_changed(project)
     return reception

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from donations import services
 from donations.forms import DonorCancelForm, PledgeForm
 from donations.models import Need, Pledge
+from donations.receipts import donor_yearly_receipts, valid_receipts_prefetch
 from donations.selectors import needs_with_progress, pledges_with_received
 from projects import permissions
 from projects.errors import DomainError, add_to_form
@@ -62,6 +63,8 @@ def my_pledges(request):
         .prefetch_related("receptions")
         .order_by("-created_at", "-id")
     )
+    # Each pledge's valid receipt: one query for the whole page.
+    pledges = pledges.prefetch_related(valid_receipts_prefetch())
     page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -69,6 +72,7 @@ def my_pledges(request):
         {
             "page": page,
             "pledges": page.object_list,
+            "yearly_receipts": donor_yearly_receipts(donor=request.user),
             # The donor withdraws only before anything arrived (the service says so too).
             "withdrawable_status": Pledge.Status.PLEDGED,
             "card_channel": Pledge.Channel.CARD,

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from accounts.models import Member
 from donations.models import Need, Pledge
+from donations.receipt_demo import load_receipt_demo
 from donations.selectors import needs_with_progress
 from donations.services import need_create, pledge_cancel, pledge_create, reception_record
 from projects.admin import moderators_group
@@ -506,6 +507,7 @@ class DemoLoader:
         self.load_members()
         moderators_group().user_set.add(self.members["moderatrice"])
         self.load_communities()
+        load_receipt_demo(members=self.members, created=self._created, skipped=self._skipped)
         for demo in PROJECTS:
             self.load_project(demo)
 

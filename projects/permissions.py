@@ -94,6 +94,18 @@ def can_record_reception(member, pledge):
     return is_lead(member, pledge.need.project)
 
 
+def can_download_receipt(member, receipt):
+    """A receipt's PDF: its donor, the leads of its project (receipts for one gift), and the
+    moderators of the issuing community. Everybody else is told it does not exist."""
+    if not member.is_authenticated:
+        return False
+    if receipt.donor_id == member.pk:
+        return True
+    if receipt.pledge_id is not None and is_lead(member, receipt.pledge.need.project):
+        return True
+    return is_moderator(member, receipt.issuer.community)
+
+
 def can_view_pledge(member, pledge):
     """A pledge in full (donor, channel, what arrived) is the donor's business and the project's
     dashboard's (its leads, and the moderators reviewing it)."""

@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Member
-from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.models import Issuer, Need, Pledge, PledgeEvent, Reception
 from projects.models import Community, Membership, Project
 
 PASSWORD = "tiwizi-test-Pa55"
@@ -120,3 +120,29 @@ class ReceptionFactory(factory.django.DjangoModelFactory):
     need = factory.SelfAttribute("pledge.need")
     quantity = Decimal("5")
     recorded_by = factory.LazyAttribute(lambda reception: reception.pledge.need.project.created_by)
+
+
+class IssuerFactory(factory.django.DjangoModelFactory):
+    """The association issuing a community's receipts; French tax receipts with trait tax=True."""
+
+    class Meta:
+        model = Issuer
+
+    community = factory.SubFactory(CommunityFactory)
+    legal_name = factory.Sequence(lambda n: f"Association Entraide {n}")
+    address = "12 rue de la République\n69002 Lyon\nFrance"
+    registration_number = factory.Sequence(lambda n: f"RNA W69{n:07d}")
+    signatory_name = "Khadija Mansouri"
+    signatory_title = "Trésorière"
+    signature_place = "Lyon"
+    number_prefix = factory.Sequence(lambda n: f"ENT{n}")
+    language = "en"
+
+    class Params:
+        tax = factory.Trait(
+            french_tax_receipts=True,
+            tax_article=Issuer.TaxArticle.INDIVIDUALS,
+            tax_category="Œuvre ou organisme d'intérêt général",
+            purpose="Aide à la scolarisation des enfants des villages de montagne",
+            language="fr",
+        )

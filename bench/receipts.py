@@ -1,0 +1,233 @@
+"""Benchmark of receipts (not a test). Run from the project folder:
+
+    .venv/bin/python bench/receipts.py [--renders 60] [--donors 1000] [--database-url URL]
+
+1. Render speed, in this one process, warm: WeasyPrint's trivial document (`<p>hello</p>`) as
+   the floor, rendered as WeasyPrint renders it by default and again with our shared
+   FontConfiguration, then a standard receipt (cash, one gift, QR code) and a French tax receipt,
+   interleaved so that both see the same machine load. Prints the medians, the ratio receipt /
+   floor (target ≤ 1.5) and the PDF's size (target < 60 KB).
+2. The batch: a fresh database (SQLite in a temporary folder unless --database-url is given)
+   with `--donors` donors who each gave twice to one issuer's projects this year, then
+   `manage.py issue_yearly_receipts` timed end to end: numbers, snapshots, PDFs rendered and
+   stored (target: 1 000 in under 60 s).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = 1.5
+TARGET_SIZE = 60 * 1024
+TARGET_BATCH_SECONDS = 60.0
+
+
+def snapshot(*, tax=False):
+    """A standard receipt as receipts.py would snapshot it: one cash gift, one project."""
+    return {
+        "version": 1,
+        "kind": "single",
+        "year": 2026,
+        "number": "TWZ-2026-000123",
+        "issued_on": "2026-11-23",
+        "verification_url": "https://tiwizi.example/r/Hk3vJ9wQm2xZr7TbN4cL8a/",
+        "replaces": "",
+        "language": "fr",
+        "tax_receipt": tax,
+        "issuer": {
+            "legal_name": "Association Twittoma Solidarité",
+            "address": "12 rue de la République\n69002 Lyon\nFrance",
+            "registration_number": "RNA W691234567",
+            "signatory_name": "Khadija Mansouri",
+            "signatory_title": "Trésorière",
+            "signature_place": "Lyon",
+            "logo": "",
+            "tax_article": "200" if tax else "",
+            "tax_category": "Œuvre ou organisme d'intérêt général" if tax else "",
+            "purpose": "Scolarisation des enfants des villages de montagne" if tax else "",
+        },
+        "donor": {
+            "handle": "donatrice",
+            "legal_name": "Nadia Benali" if tax else "",
+            "address": "4 place Bellecour\n69002 Lyon" if tax else "",
+        },
+        "projects": [{"title": "Une classe préscolaire à Tighzit", "place": "Tighzit, Al Haouz, MA"}],
+        "payment_method": "bank_transfer",
+        "payment_methods": ["bank_transfer"],
+        "currency": "EUR" if tax else "MAD",
+        "lines": [
+            {
+                "date": "2026-11-20",
+                "label": "Fonds de construction",
+                "kind": "cash",
+                "quantity": "1250.50",
+                "unit": "",
+                "value": "1250.50",
+                "project": "Une classe préscolaire à Tighzit",
+            }
+        ],
+        "totals": {"cash": [{"currency": "EUR" if tax else "MAD", "amount": "1250.50"}], "estimated": None},
+    }
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000
+
+
+def bench_render(renders):
+    from weasyprint import HTML
+
+    from donations.receipt_pdf import FONT_CONFIG, render_receipt_pdf
+
+    standard, tax = snapshot(), snapshot(tax=True)
+    jobs = {
+        "floor, WeasyPrint's defaults": lambda: HTML(string="<p>hello</p>").write_pdf(),
+        "floor, shared FontConfiguration": lambda: HTML(string="<p>hello</p>").write_pdf(font_config=FONT_CONFIG),
+        "standard receipt": lambda: render_receipt_pdf(standard),
+        "French tax receipt": lambda: render_receipt_pdf(tax),
+    }
+    sizes = {name: len(job()) for name, job in jobs.items()}  # first renders: fonts loaded, caches warm
+    for _ in range(5):
+        for job in jobs.values():
+            job()
+    times = {name: [] for name in jobs}
+    for _ in range(renders):
+        for name, job in jobs.items():  # interleaved: a busy moment slows all of them alike
+            started = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - started)
+    medians = {name: median_ms(samples) for name, samples in times.items()}
+    print(f"Render, warm, median of {renders} in one process:")
+    for name, value in medians.items():
+        print(f"  {name:34s} {value:6.1f} ms   {sizes[name] / 1024:5.1f} KB")
+    floor = medians["floor, WeasyPrint's defaults"]
+    strict_floor = medians["floor, shared FontConfiguration"]
+    ratio = medians["standard receipt"] / floor
+    print(
+        f"  ratio standard receipt / floor:    {ratio:.2f}  (target ≤ {TARGET_RATIO}: "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+    )
+    strict_ratio = medians["standard receipt"] / strict_floor
+    print(f"  ratio against the floor with the shared FontConfiguration: {strict_ratio:.2f}")
+    size = sizes["standard receipt"]
+    verdict = "met" if size < TARGET_SIZE else "NOT met"
+    print(f"  PDF size: {size / 1024:.1f} KB (target < {TARGET_SIZE // 1024} KB: {verdict})")
+    return ratio
+
+
+def populate(donors, year):
+    """An issuer, 20 projects, and `donors` donors who each gave twice this year (bulk inserts)."""
+    from django.utils import timezone
+
+    from accounts.models import Member
+    from donations.models import Issuer, Need, Pledge, Reception
+    from projects.models import Community, Project
+
+    community = Community.objects.create(name="Twittoma", slug="twittoma")
+    Issuer.objects.create(
+        community=community,
+        legal_name="Association Twittoma Solidarité",
+        address="12 rue de la République\n69002 Lyon\nFrance",
+        registration_number="RNA W691234567",
+        signatory_name="Khadija Mansouri",
+        signatory_title="Trésorière",
+        signature_place="Lyon",
+        number_prefix="TWZ",
+        language="fr",
+    )
+    lead = Member.objects.create_user("lead_bench", None)
+    needs = []
+    for n in range(20):
+        project = Project.objects.create(
+            community=community,
+            title=f"Projet {n}",
+            slug=f"projet-{n}",
+            country="MA",
+            category="education",
+            status=Project.Status.OPEN,
+            created_by=lead,
+        )
+        needs.append(Need.objects.create(project=project, kind="cash", label="Fonds", target_quantity=Decimal(10**6)))
+    members = Member.objects.bulk_create(Member(handle=f"donor_{n}", password="!", email=None) for n in range(donors))
+    pledges = Pledge.objects.bulk_create(
+        Pledge(need=needs[(n + k) % len(needs)], donor=member, quantity=Decimal(50 + k * 25), channel="bank_transfer")
+        for n, member in enumerate(members)
+        for k in range(2)
+    )
+    day = timezone.localdate().replace(year=year, month=1, day=15)
+    Reception.objects.bulk_create(
+        Reception(pledge=pledge, need=pledge.need, quantity=pledge.quantity, received_on=day, recorded_by=lead)
+        for pledge in pledges
+    )
+
+
+def bench_batch(donors, database_url):
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.utils import timezone
+
+    from donations.models import Receipt
+
+    call_command("migrate", verbosity=0)
+    year = timezone.localdate().year
+    populate(donors, year)
+    started = time.perf_counter()
+    call_command("issue_yearly_receipts", "--year", str(year))
+    elapsed = time.perf_counter() - started
+    yearly = Receipt.objects.filter(kind=Receipt.Kind.YEARLY)
+    rendered = sum(1 for name in yearly.values_list("pdf", flat=True) if name)
+    print(
+        f"Batch: {yearly.count()} yearly receipts issued, {rendered} PDFs stored, in {elapsed:.1f} s "
+        f"({elapsed / max(yearly.count(), 1) * 1000:.0f} ms each; target < {TARGET_BATCH_SECONDS:.0f} s: "
+        f"{'met' if elapsed < TARGET_BATCH_SECONDS else 'NOT met'}) on {database_url.split(':')[0]}"
+    )
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=60)
+    parser.add_argument("--donors", type=int, default=1000)
+    parser.add_argument("--database-url", help="default: a new SQLite database in a temporary folder")
+    parser.add_argument("--skip-batch", action="store_true")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="tiwizi-bench-receipts-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PRIVATE_MEDIA_ROOT"] = str(workdir / "private")
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    try:
+        import weasyprint.text.ffi as ffi
+
+        subsetter = (
+            "HarfBuzz"
+            if getattr(ffi, "harfbuzz_subset", None)
+            else "fontTools (slow: apt-get install libharfbuzz-subset0)"
+        )
+    except ImportError:
+        subsetter = "unknown"
+    print(f"Font subsetting by {subsetter}; {os.cpu_count()} cores")
+    bench_render(args.renders)
+    if not args.skip_batch:
+        bench_batch(args.donors, database_url)
+    print(f"(work files in {workdir})")
+
+
+if __name__ == "__main__":
+    main()

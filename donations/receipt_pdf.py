@@ -1,0 +1,176 @@
+"""A receipt's PDF, drawn by WeasyPrint from the receipt's snapshot alone (no database query).
+
+Fast because (measured, bench/receipts.py and /work/shared/FINDINGS.md):
+- one FontConfiguration for the process: a new one per render costs time and leaks memory;
+- the stylesheet is parsed once, with that configuration;
+- two faces of one bundled font (static/fonts, OFL), subset by HarfBuzz when Debian's
+  libharfbuzz-subset0 is installed (the README says how), by fontTools — much slower — otherwise;
+- the QR code is a PNG of one pixel per module, drawn without smoothing: as sharp as a vector
+  when printed, without WeasyPrint parsing an SVG path in Python on every render;
+- a lean document: few elements, one table.
+"""
+
+import base64
+import io
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from donations.amount_words import amount_in_words
+from donations.models import Pledge
+from projects.currencies import decimal_places
+
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+STYLESHEET = Path(settings.BASE_DIR) / "templates" / "receipts" / "receipt.css"
+
+FONT_CONFIG = FontConfiguration()
+_stylesheet = None
+# One render at a time per process: Pango and fontconfig objects are shared through FONT_CONFIG,
+# and rendering holds the GIL anyway, so a threaded server loses nothing by waiting here.
+_render_lock = threading.Lock()
+
+
+def _css():
+    global _stylesheet
+    if _stylesheet is None:
+        _stylesheet = CSS(
+            string=STYLESHEET.read_text(encoding="utf-8"),
+            base_url=FONTS_DIR.as_uri() + "/",
+            url_fetcher=ReceiptURLFetcher(),
+            font_config=FONT_CONFIG,
+        )
+    return _stylesheet
+
+
+class ReceiptURLFetcher(URLFetcher):
+    """Only our fonts, the issuer's logo (under MEDIA_ROOT) and inline images: a receipt never
+    fetches anything from the network or elsewhere on disk."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("file", "data"))
+
+    def fetch(self, url, headers=None):
+        allowed = (FONTS_DIR.as_uri() + "/", Path(settings.MEDIA_ROOT).resolve().as_uri() + "/", "data:")
+        if not url.startswith(allowed):
+            raise ValueError(f"receipts do not fetch {url}")
+        return super().fetch(url, headers)
+
+
+def qr_data_uri(url):
+    """The URL as a QR code: a PNG data URI with one pixel per module (scaled up by CSS)."""
+    buffer = io.BytesIO()
+    # A fixed mask: choosing the best of eight costs ~3 ms in pure Python; any mask scans alike.
+    segno.make(url, error="m", mask=0).save(buffer, kind="png", scale=1, border=0)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _money(amount, currency):
+    amount = Decimal(amount)
+    return f"{formats.number_format(amount, decimal_places(currency), use_l10n=True, force_grouping=True)} {currency}"
+
+
+def _quantity(quantity, unit):
+    quantity = Decimal(quantity)
+    places = 0 if quantity == quantity.to_integral_value() else 2
+    return f"{formats.number_format(quantity, places, use_l10n=True, force_grouping=True)} {unit}".strip()
+
+
+def _date(iso):
+    return formats.date_format(date.fromisoformat(iso), "DATE_FORMAT", use_l10n=True) if iso else ""
+
+
+def _channel(value):
+    try:
+        return Pledge.Channel(value).label
+    except ValueError:
+        return ""
+
+
+# How the CERFA form names each way cash reaches the issuer.
+TAX_PAYMENT_MODES = {
+    Pledge.Channel.CASH_IN_HAND: "remise d’espèces",
+    Pledge.Channel.BANK_TRANSFER: "virement, prélèvement, carte bancaire",
+    Pledge.Channel.MOBILE_MONEY: "virement, prélèvement, carte bancaire",
+    "card": "virement, prélèvement, carte bancaire",
+}
+
+
+def _tax_payment_modes(snapshot):
+    modes = {TAX_PAYMENT_MODES.get(channel, "") for channel in snapshot.get("payment_methods", [])}
+    return " ; ".join(sorted(mode for mode in modes if mode))
+
+
+def _context(snapshot):
+    """What the template prints, formatted for the receipt's language."""
+    currency = snapshot.get("currency") or ""
+    lines = []
+    for line in snapshot["lines"]:
+        line_currency = line.get("currency") or currency
+        lines.append(
+            {
+                "date": _date(line["date"]),
+                "project": line.get("project", ""),
+                "label": line["label"],
+                "kind": line["kind"],
+                "quantity": "" if line["kind"] in ("cash", "refund") else _quantity(line["quantity"], line["unit"]),
+                "value": _money(line["value"], line_currency) if line["value"] is not None else "",
+            }
+        )
+    totals = [
+        {
+            "figures": _money(total["amount"], total["currency"]),
+            "words": amount_in_words(Decimal(total["amount"]), total["currency"], snapshot["language"]),
+        }
+        for total in snapshot["totals"]["cash"]
+    ]
+    estimated = snapshot["totals"].get("estimated")
+    dates = sorted({line["date"] for line in snapshot["lines"] if line["date"]})
+    return {
+        "receipt": snapshot,
+        # The tax mentions print addresses on one line.
+        "issuer_address_line": ", ".join(filter(None, map(str.strip, snapshot["issuer"]["address"].splitlines()))),
+        "donor_address_line": ", ".join(filter(None, map(str.strip, snapshot["donor"]["address"].splitlines()))),
+        "issuer": snapshot["issuer"],
+        "donor": snapshot["donor"],
+        "projects": snapshot["projects"],
+        "lines": lines,
+        "several_projects": len({line.get("project") for line in snapshot["lines"]}) > 1,
+        "has_quantities": any(line["quantity"] for line in lines),
+        "totals": totals,
+        "estimated": _money(estimated, currency) if estimated is not None and currency else "",
+        "has_cash": bool(totals),
+        "has_material": any(line["kind"] == "material" for line in snapshot["lines"]),
+        "issued_on": _date(snapshot["issued_on"]),
+        "first_date": _date(dates[0]) if dates else "",
+        "last_date": _date(dates[-1]) if dates else "",
+        "payment_method": _channel(snapshot.get("payment_method", "")),
+        "tax_payment_modes": _tax_payment_modes(snapshot) if totals else "",
+        "estimate_note": any(line["kind"] == "material" and line["value"] is not None for line in snapshot["lines"]),
+        "total_colspan": 3 if any(line["quantity"] for line in lines) else 2,
+        "qr": qr_data_uri(snapshot["verification_url"]),
+        "logo": (Path(settings.MEDIA_ROOT) / snapshot["issuer"]["logo"]).resolve().as_uri()
+        if snapshot["issuer"].get("logo")
+        else "",
+    }
+
+
+def render_receipt_html(snapshot):
+    with translation.override(snapshot["language"]):
+        return render_to_string("receipts/receipt.html", _context(snapshot))
+
+
+def render_receipt_pdf(snapshot):
+    """The PDF of a receipt, as bytes."""
+    html = render_receipt_html(snapshot)
+    with _render_lock:
+        document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
+        return document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)

@@ -1,0 +1,82 @@
+"""Receipt pages: the public verification page, downloads, and the donor's legal identity.
+
+Downloads answer 404, never 403, to anyone who may not have the receipt: that a receipt exists
+under some id is itself none of their business.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from donations import receipts
+from donations.receipt_forms import TaxIdentityForm
+from donations.receipt_models import DonorTaxIdentity, Receipt
+from projects import permissions
+from projects.errors import DomainError, add_to_form
+
+
+def receipt_verify(request, code):
+    """Anyone holding a receipt checks it here: genuine, valid or void, and what it says —
+    number, dates, issuer, projects, amounts or items, never the donor."""
+    receipt = Receipt.objects.select_related("issuer", "replaced_by").filter(code=code).first()
+    if receipt is None:
+        return render(request, "receipts/not_found.html", {"code": code}, status=404)
+    return render(
+        request,
+        "receipts/verify.html",
+        {"receipt": receipt, "public": receipts.receipt_public_view(receipt)},
+    )
+
+
+def _pdf_response(receipt):
+    pdf = receipts.receipt_pdf_file(receipt=receipt)
+    response = FileResponse(pdf.open("rb"), content_type="application/pdf", filename=f"{receipt.number}.pdf")
+    # Legal names inside: no shared cache keeps a copy.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def receipt_download(request, receipt_id):
+    receipt = (
+        Receipt.objects.select_related("issuer__community", "pledge__need__project")
+        .prefetch_related("pledge__need__project__leads")
+        .filter(pk=receipt_id)
+        .first()
+    )
+    if receipt is None or not permissions.can_download_receipt(request.user, receipt):
+        raise Http404
+    return _pdf_response(receipt)
+
+
+def receipt_download_signed(request, token):
+    """The link in a receipt email: works without logging in, until it expires."""
+    receipt = receipts.receipt_from_signed_token(token)
+    if receipt is None:
+        return render(request, "receipts/link_expired.html", status=404)
+    return _pdf_response(receipt)
+
+
+@never_cache
+@login_required
+def tax_identity(request):
+    """A donor gives (or withdraws) the legal name and address their receipts should carry."""
+    identity = DonorTaxIdentity.objects.filter(member=request.user).first()
+    form = TaxIdentityForm(request.POST or None, instance=identity)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            receipts.tax_identity_remove(member=request.user)
+            messages.success(request, _("Your legal name and address are removed: new receipts show your handle."))
+            return redirect("donations:mine")
+        if form.is_valid():
+            try:
+                receipts.tax_identity_save(member=request.user, **form.cleaned_data)
+            except DomainError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, _("Saved: your receipts will carry your legal name and address."))
+                return redirect("donations:mine")
+    return render(request, "receipts/tax_identity.html", {"form": form, "identity": identity})
