@@ -145,6 +145,8 @@ def _context(snapshot):
         "lines": lines,
         "several_projects": len({line.get("project") for line in snapshot["lines"]}) > 1,
         "has_quantities": any(line["quantity"] for line in lines),
+        # A tax receipt for material values nothing: no column of empty values then.
+        "has_values": any(line["value"] for line in lines),
         "totals": totals,
         "estimated": _money(estimated, currency) if estimated is not None and currency else "",
         "has_cash": bool(totals),
