@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from donations.models import CardPayment, CardRefund, Pledge, PledgeEvent, Reception, RefundRequest, StripeEvent
 from donations.money import check_card_amount, from_minor_units, to_minor_units
+from donations.receipts import receipt_issue_for_pledge
 from donations.selectors import pledge_received
 from donations.services import clean_quantity
 from projects import cache_versions, permissions
@@ -232,6 +233,8 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
     elif already_paid:
         _alert(pledge, Pledge.PaymentAlert.PAID_TWICE)
     _settle_pledge(pledge, actor=actor, note=_("Paid by card: %(reference)s") % {"reference": reference})
+    # As for a reception a lead records: the receipt's number is taken in this transaction.
+    receipt_issue_for_pledge(pledge=pledge)
     cache_versions.project_changed(project)
     return Outcome.APPLIED
 
@@ -244,8 +247,14 @@ def _apply_refunded_total(project, pledge, payment, *, refunded_minor, reference
     delta = refunded_minor - payment.refunded_minor
     payment.refunded_minor = refunded_minor
     if payment.reception_id is None:
-        # Never counted (refused): nothing to take back from progress.
+        # Never counted (refused): nothing to take back from progress. Once all of it went back,
+        # the leads have nothing left to do about it.
         _save(payment, "refunded_minor")
+        refused = pledge.card_payments.filter(status=CardPayment.Status.REFUSED)
+        if pledge.payment_alert == Pledge.PaymentAlert.AMOUNT_REFUSED and all(
+            other.refunded_minor >= (other.charged_minor or 0) for other in refused
+        ):
+            _alert(pledge, "")
         return Outcome.APPLIED
     payment.status = (
         CardPayment.Status.REFUNDED
@@ -265,7 +274,11 @@ def _apply_refunded_total(project, pledge, payment, *, refunded_minor, reference
         actor=actor,
         note=_("%(amount)s %(currency)s refunded by card") % {"amount": refund.quantity, "currency": payment.currency},
     )
-    # Once receipts exist, the receipt of a refunded gift is replaced or voided here.
+    # The receipt follows: replaced by one for what remains, or voided when nothing does.
+    receipt_issue_for_pledge(
+        pledge=pledge,
+        reason=_("Card refund of %(amount)s %(currency)s.") % {"amount": refund.quantity, "currency": payment.currency},
+    )
     cache_versions.project_changed(project)
     return Outcome.APPLIED
 

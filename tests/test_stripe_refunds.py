@@ -192,3 +192,5 @@ def test_a_payment_refused_for_its_amount_can_be_given_back_without_touching_tot
     assert (payment.status, payment.refunded_minor) == (CardPayment.Status.REFUSED, 5000)
     assert not CardRefund.objects.exists()
     assert received(fund) == Decimal("0")
+    pledge.refresh_from_db()
+    assert pledge.payment_alert == ""  # given back in full: nothing left for the leads to do
