@@ -13,6 +13,7 @@ router.register("projects", views.ProjectViewSet, basename="project")
 router.register("needs", views.NeedViewSet, basename="need")
 router.register("pledges", views.PledgeViewSet, basename="pledge")
 router.register("receptions", views.ReceptionViewSet, basename="reception")
+router.register("receipts", views.ReceiptViewSet, basename="receipt")
 router.register("members", views.MemberViewSet, basename="member")
 
 urlpatterns = [

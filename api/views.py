@@ -5,13 +5,15 @@ raise NotAllowed): nothing is decided here that the pages decide elsewhere. A pr
 may not see answers 404, as on the pages; an action they may not take answers 403.
 """
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,10 +34,11 @@ from api.pagination import CursorPagination, ReceptionCursorPagination
 from api.response_cache import cached_json
 from api.schema import ErrorSerializer
 from api.throttling import PledgeThrottle
-from donations import payments
+from donations import payments, receipts
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.models import Need, Pledge, Reception
+from donations.receipt_models import Receipt
 from projects import cache_versions, selectors, services
 from projects import permissions as rules
 from projects.models import Community, Project
@@ -464,6 +467,63 @@ class ReceptionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         reception = donation_services.reception_record(pledge=pledge, actor=request.user, **data)
         reception = self._receptions(request).get(pk=reception.pk)
         return Response(serializers.ReceptionSerializer(reception).data, status=status.HTTP_201_CREATED)
+
+
+# Receipts ------------------------------------------------------------------------------------
+
+
+class ReceiptViewSet(viewsets.GenericViewSet):
+    queryset = Receipt.objects.all()
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = serializers.ReceiptSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "pdf":
+            # The PDF is a file response of its own; errors are JSON, whatever the client accepts.
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(summary="My receipts, valid and void, latest first.")
+    def list(self, request):
+        page = self.paginate_queryset(donation_selectors.donor_receipts(donor=request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk):
+        """The receipt's PDF: for its donor, the leads of its project and the issuing community's
+        moderators; a 404 for anybody else (that it exists is none of their business)."""
+        receipt = (
+            Receipt.objects.select_related("issuer__community", "pledge__need__project")
+            .prefetch_related("pledge__need__project__leads")
+            .filter(pk=_as_id(pk))
+            .first()
+        )
+        if receipt is None or not rules.can_download_receipt(request.user, receipt):
+            raise Http404
+        pdf = receipts.receipt_pdf_file(receipt=receipt)
+        response = FileResponse(pdf.open("rb"), content_type="application/pdf", filename=f"{receipt.number}.pdf")
+        response["Cache-Control"] = "private, no-store"  # legal names inside: no shared cache keeps it
+        return response
+
+    @extend_schema(responses=serializers.ReceiptVerificationSerializer)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"verify/(?P<code>[A-Za-z0-9_-]{1,64})",
+        permission_classes=[permissions.AllowAny],
+    )
+    def verify(self, request, code):
+        """Check a receipt by the code on it (its QR code): genuine, valid or void, and what it says;
+        never who gave."""
+        receipt = Receipt.objects.select_related("issuer", "replaced_by").filter(code=code).first()
+        if receipt is None:
+            raise Http404
+        receipt.public = receipts.receipt_public_view(receipt)
+        replacement = getattr(receipt, "replaced_by", None)
+        receipt.replaced_by_number = replacement.number if replacement is not None else None
+        return Response(serializers.ReceiptVerificationSerializer(receipt).data)
 
 
 # Members -------------------------------------------------------------------------------------

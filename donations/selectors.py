@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from donations.models import QUANTITY_FIELD, CardRefund, Need, Pledge, Reception
+from donations.receipt_models import Receipt
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**QUANTITY_FIELD))
 QUANTITY_OUTPUT = DecimalField(**QUANTITY_FIELD)
@@ -197,3 +198,8 @@ def receptions_visible(*, visible_filter, project_slug=None, pledge_id=None):
     if pledge_id:
         queryset = queryset.filter(pledge_id=pledge_id)
     return queryset.select_related("need", "need__project", "pledge").order_by("-recorded_at", "-id")
+
+
+def donor_receipts(*, donor):
+    """A donor's receipts, valid and void, latest first, with their issuers."""
+    return Receipt.objects.filter(donor=donor).select_related("issuer").order_by("-issued_at", "-id")

@@ -12,9 +12,12 @@ from rest_framework.test import APIClient
 
 from api.services import token_create
 from donations.models import Pledge
+from donations.receipt_models import Receipt
+from donations.services import reception_record
 from projects.models import Project
 from tests.factories import (
     CommunityFactory,
+    IssuerFactory,
     MemberFactory,
     NeedFactory,
     PledgeFactory,
@@ -38,6 +41,8 @@ class World:
     donor_pledge: object
     other_pledge: object
     reception: object
+    receipted_pledge: object
+    receipt: object
     members: dict
 
     def client(self, role):
@@ -73,6 +78,13 @@ def build_world():
     )
     other_pledge = PledgeFactory(need=material_need, donor=other_donor, quantity=Decimal("20"))
     reception = ReceptionFactory(pledge=other_pledge, quantity=Decimal("5"), recorded_by=lead)
+    # The community's association issues receipts: the donor's received gift has one.
+    IssuerFactory(community=community, legal_name="Association Twittoma Solidarité")
+    receipted_pledge = PledgeFactory(
+        need=cash_need, donor=donor, quantity=Decimal("300"), channel=Pledge.Channel.MOBILE_MONEY
+    )
+    reception_record(pledge=receipted_pledge, actor=lead, quantity=Decimal("300"))
+    receipt = Receipt.objects.get(pledge=receipted_pledge)
     members = {
         "donor": donor,
         "other_donor": other_donor,
@@ -91,5 +103,7 @@ def build_world():
         donor_pledge=donor_pledge,
         other_pledge=other_pledge,
         reception=reception,
+        receipted_pledge=receipted_pledge,
+        receipt=receipt,
         members=members,
     )

@@ -230,15 +230,15 @@ def test_cached_progress_changes_as_soon_as_a_pledge_is_committed(settings, djan
     settings.API_RESPONSE_CACHE = True
     world = build_world()
     client = APIClient()
-    assert _cash_pledged(client) == "1000.00"
+    assert _cash_pledged(client) == "1300.00"
     detail = client.get("/api/v1/projects/tighzit/").json()
-    assert detail["needs"][0]["pledged"] == "1000.00"
+    assert detail["needs"][0]["pledged"] == "1300.00"
     with django_capture_on_commit_callbacks(execute=True):
         donation_services.pledge_create(
             donor=world.members["other_donor"], need=world.cash_need, quantity="250", channel="bank_transfer"
         )
-    assert _cash_pledged(client) == "1250.00"
-    assert client.get("/api/v1/projects/tighzit/").json()["needs"][0]["pledged"] == "1250.00"
+    assert _cash_pledged(client) == "1550.00"
+    assert client.get("/api/v1/projects/tighzit/").json()["needs"][0]["pledged"] == "1550.00"
 
 
 def test_the_cache_serves_until_a_commit_says_otherwise(settings, django_capture_on_commit_callbacks):
@@ -247,12 +247,12 @@ def test_the_cache_serves_until_a_commit_says_otherwise(settings, django_capture
     settings.API_RESPONSE_CACHE = True
     world = build_world()
     client = APIClient()
-    assert _cash_pledged(client) == "1000.00"
+    assert _cash_pledged(client) == "1300.00"
     with django_capture_on_commit_callbacks(execute=False):
         donation_services.pledge_create(
             donor=world.members["other_donor"], need=world.cash_need, quantity="250", channel="bank_transfer"
         )
-    assert _cash_pledged(client) == "1000.00"
+    assert _cash_pledged(client) == "1300.00"
 
 
 def test_drafts_are_never_served_from_the_cache(settings):
@@ -296,12 +296,12 @@ def test_throttle_and_cache_share_one_redis_round_trip(settings, django_capture_
     cache.clear()
     world = build_world()
     client = APIClient()
-    assert _cash_pledged(client) == "1000.00"
+    assert _cash_pledged(client) == "1300.00"
     with django_capture_on_commit_callbacks(execute=True):
         donation_services.pledge_create(
             donor=world.members["other_donor"], need=world.cash_need, quantity="250", channel="bank_transfer"
         )
-    assert _cash_pledged(client) == "1250.00"
+    assert _cash_pledged(client) == "1550.00"
     assert client.get("/api/v1/projects/tighzit/").status_code == 200
     response = client.get("/api/v1/projects/tighzit/")
     assert response.status_code == 429

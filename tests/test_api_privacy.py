@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Member
 from donations.models import Pledge
+from donations.receipt_models import DonorTaxIdentity, Receipt
+from donations.services import reception_record
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +49,8 @@ def crawl(client):
         get(f"/api/v1/needs/{need['id']}/")
     for member in Member.objects.all():
         get(f"/api/v1/members/{member.handle}/")
+    for code in Receipt.objects.values_list("code", flat=True):
+        get(f"/api/v1/receipts/verify/{code}/")
     get("/api/v1/schema/")
     return seen
 
@@ -65,6 +69,18 @@ def walk(value):
 @pytest.fixture
 def demo():
     call_command("load_demo", verbosity=0)
+    # Donors' legal names, given for tax receipts: printed on their PDFs, nowhere public.
+    identity = DonorTaxIdentity.objects.create(
+        member=Member.objects.get(handle="donatrice"), legal_name="Fatima-Zahra Bennani", address="3 rue Oued Fès"
+    )
+    pledge = (
+        Pledge.objects.filter(donor=identity.member, status=Pledge.Status.FULFILLED, need__project__status="open")
+        .exclude(channel=Pledge.Channel.CARD)
+        .first()
+    )
+    reception_record(pledge=pledge, actor=pledge.need.project.leads.first(), quantity="1")  # a new receipt
+    assert Receipt.objects.filter(snapshot__icontains="Fatima-Zahra Bennani").exists()
+    return identity
 
 
 @pytest.mark.parametrize("role", ["anonymous", "member"])
@@ -78,6 +94,7 @@ def test_crawl_of_the_demo_finds_no_email_and_no_anonymous_donor(demo, role):
 
     emails = list(Member.objects.exclude(email=None).values_list("email", flat=True))
     assert emails
+    legal_names = list(DonorTaxIdentity.objects.values_list("legal_name", flat=True))
     anonymous = {
         pledge.pk: pledge.donor.handle
         for pledge in Pledge.objects.filter(visibility=Pledge.Visibility.ANONYMOUS).select_related("donor")
@@ -88,6 +105,9 @@ def test_crawl_of_the_demo_finds_no_email_and_no_anonymous_donor(demo, role):
         text = json.dumps(body, ensure_ascii=False)
         for email in emails:
             assert email not in text, (url, email)
+        for legal_name in legal_names:
+            assert legal_name not in text, (url, legal_name)
+        assert demo.address not in text
         assert "@demo.tiwizi.invalid" not in text, url
         for obj in walk(body if url != "/api/v1/schema/" else {}):  # the schema describes /me/
             assert not PRIVATE_FIELDS & set(obj), (url, PRIVATE_FIELDS & set(obj))
@@ -96,6 +116,8 @@ def test_crawl_of_the_demo_finds_no_email_and_no_anonymous_donor(demo, role):
                 if obj["anonymous"]:
                     assert obj["donor"] is None, (url, obj)
                     assert anonymous[obj["id"]] not in json.dumps(obj), (url, obj)
+        if url.startswith("/api/v1/receipts/verify/"):
+            assert not {"donor", "handle"} & set(body), url
         if url.startswith("/api/v1/members/"):
             # A profile never lists an anonymous pledge, whoever's profile it is.
             assert not {row["id"] for row in body["public_pledges"]} & set(anonymous), url

@@ -131,10 +131,24 @@ CASES = [
         # Not visible at all: the pledge "does not exist" for the request (400 on the field).
         {A: 401, D: 403, OD: 400, L: 201, OL: 400, M: 403},
     ),
+    ("my receipts", "get", lambda w: "/api/v1/receipts/", None, members(200)),
+    (
+        "receipt pdf",
+        "get",
+        lambda w: f"/api/v1/receipts/{w.receipt.pk}/pdf/",
+        None,
+        {A: 401, D: 200, OD: 404, L: 200, OL: 404, M: 200},
+    ),
+    ("receipt verification", "get", lambda w: f"/api/v1/receipts/verify/{w.receipt.code}/", None, everyone(200)),
     ("member profile", "get", lambda w: "/api/v1/members/secret_donor/", None, everyone(200)),
     ("me", "get", lambda w: "/api/v1/me/", None, members(200)),
     ("schema", "get", lambda w: "/api/v1/schema/", None, everyone(200)),
 ]
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.mark.django_db
@@ -182,16 +196,50 @@ def test_dashboard_list_names_anonymous_donors_to_leads_only(role):
 def test_my_pledges_lists_only_my_own(role):
     world = build_world()
     rows = world.client(role).get("/api/v1/pledges/").json()["results"]
-    mine = {pledge.pk for pledge in (world.donor_pledge, world.other_pledge) if pledge.donor == world.members[role]}
+    pledges = (world.donor_pledge, world.other_pledge, world.receipted_pledge)
+    mine = {pledge.pk for pledge in pledges if pledge.donor == world.members[role]}
     assert {row["id"] for row in rows} == mine
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("donor", set()), ("other_donor", {"reception"}), ("lead", {"reception"}), ("other_lead", set())],
+    [
+        ("donor", {"receipted"}),
+        ("other_donor", {"other"}),
+        ("lead", {"other", "receipted"}),
+        ("moderator", {"other", "receipted"}),
+        ("other_lead", set()),
+    ],
 )
 def test_receptions_are_listed_to_the_donor_and_the_project_only(role, expected):
     world = build_world()
+    pledges = {"other": world.other_pledge.pk, "receipted": world.receipted_pledge.pk}
     rows = world.client(role).get("/api/v1/receptions/").json()["results"]
-    assert {row["id"] for row in rows} == ({world.reception.pk} if expected else set())
+    assert {row["pledge"] for row in rows} == {pledges[name] for name in expected}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["donor", "lead", "moderator"])
+def test_who_may_download_a_receipt_gets_its_pdf(role):
+    world = build_world()
+    response = world.client(role).get(f"/api/v1/receipts/{world.receipt.pk}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_receipts_list_shows_only_mine_and_verification_never_names_the_donor():
+    world = build_world()
+    rows = world.client("donor").get("/api/v1/receipts/").json()["results"]
+    assert [row["number"] for row in rows] == [world.receipt.number]
+    assert world.client("other_donor").get("/api/v1/receipts/").json()["results"] == []
+    body = world.client("anonymous").get(f"/api/v1/receipts/verify/{world.receipt.code}/").json()
+    assert (body["number"], body["status"], body["cash"]) == (
+        world.receipt.number,
+        "valid",
+        [{"amount": "300.00", "currency": "MAD"}],
+    )
+    assert "secret_donor" not in str(body)
+    assert world.client("anonymous").get("/api/v1/receipts/verify/nope/").status_code == 404

@@ -52,11 +52,12 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def lead_token(db, settings, keep_test_connection):
+def lead_token(db, settings, tmp_path, keep_test_connection):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": dict.fromkeys(["anonymous", "member", "pledge"], "1000000/minute"),
     }
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     cache.clear()
     world = build_world()
     client = world.client("lead")
@@ -67,14 +68,17 @@ def _existing(path, name):
     """The keys of rows this parameter may name, so that many requests reach real objects."""
     from accounts.models import Member
     from donations.models import Need, Pledge, Reception
+    from donations.receipt_models import Receipt
     from projects.models import Community, Project
 
+    if name == "code":
+        return list(Receipt.objects.values_list("code", flat=True))
     if name == "handle":
         return list(Member.objects.values_list("handle", flat=True))
     if name == "slug":
         model = Community if path.startswith("/api/v1/communities/") else Project
         return list(model.objects.values_list("slug", flat=True))
-    for prefix, model in [("needs", Need), ("pledges", Pledge), ("receptions", Reception)]:
+    for prefix, model in [("needs", Need), ("pledges", Pledge), ("receptions", Reception), ("receipts", Receipt)]:
         if path.startswith(f"/api/v1/{prefix}/"):
             return list(model.objects.values_list("pk", flat=True))
     return []
