@@ -18,7 +18,9 @@ Entry points for other parts of Tiwizi (keyword-only, stable):
   the transaction that recorded the change (reception_record does; so should card payments
   and refunds).
 - receipt_void_for_pledge(pledge=…, reason) — void the pledge's receipt without replacement.
-- yearly_receipt_issue(donor=…, issuer=…, year=…) — the donor's yearly receipt, at most once.
+- yearly_receipt_issue(donor=…, issuer=…, year=…) — the donor's yearly receipt, at most once
+  (yearly_receipts_issue(donors=[…], …) for many in one transaction).
+- receipt_deliver(receipt_id=…) — render and store the PDF, email the donor (after the commit).
 - receipt_pdf_file(receipt=…) — the stored PDF, rendered and stored first if needed.
 """
 
@@ -324,14 +326,22 @@ def _refunded_per_pledge(pledge_ids):
     return {pledge.pk: pledge.gross - pledge.received for pledge in pledges if pledge.gross > pledge.received}
 
 
-def _yearly_snapshot(*, donor, issuer, year):
-    identity = _tax_identity(donor)
-    tax_receipt = bool(issuer.french_tax_receipts and identity)
-    receptions = list(
-        _yearly_receptions(issuer=issuer, year=year, donor=donor)
+def _yearly_receptions_of(*, issuer, year, donor_ids):
+    """donor id → that donor's receptions of the year for the issuer, in date order (one query)."""
+    receptions = (
+        _yearly_receptions(issuer=issuer, year=year)
+        .filter(pledge__donor_id__in=donor_ids)
         .select_related("need", "need__project", "pledge")
         .order_by("received_on", "id")
     )
+    by_donor = {donor_id: [] for donor_id in donor_ids}
+    for reception in receptions:
+        by_donor[reception.pledge.donor_id].append(reception)
+    return by_donor
+
+
+def _yearly_snapshot(*, issuer, year, receptions, identity):
+    tax_receipt = bool(issuer.french_tax_receipts and identity)
     if not receptions:
         return None
     lines, projects, channels, cash_in_year = [], {}, set(), {}
@@ -386,7 +396,7 @@ def _yearly_snapshot(*, donor, issuer, year):
         "language": "fr" if tax_receipt else issuer.language,
         "tax_receipt": tax_receipt,
         "issuer": _issuer_snapshot(issuer),
-        "donor": _donor_snapshot(donor, identity),
+        "donor": _donor_snapshot(receptions[0].pledge.donor, identity),
         "projects": list(projects.values()),
         "payment_method": next(iter(channels)) if len(channels) == 1 else "",
         "payment_methods": sorted(channels),
@@ -413,37 +423,63 @@ def yearly_receipt_donors(*, issuer, year):
     return Member.objects.filter(pk__in=donors).exclude(pk__in=already).order_by("pk")
 
 
-@transaction.atomic(durable=True)
 def yearly_receipt_issue(*, donor, issuer, year, deliver=True):
     """The donor's yearly receipt for the issuer: every gift received in the year, summed.
 
     At most one valid yearly receipt per donor, issuer and year: asked again, this returns the
-    one already issued. The counter row's lock serialises the yearly issues of one issuer and
-    year, so the check below cannot race; the database constraint backs it up. Returns
-    (receipt, created), or (None, False) when the donor gave nothing that year. With
-    deliver=False the PDF and the email are left to the caller (receipt_deliver): the batch
-    command renders in several processes.
+    one already issued. Returns (receipt, created), or (None, False) when the donor gave nothing
+    that year. See yearly_receipts_issue.
+    """
+    issued = yearly_receipts_issue(donors=[donor], issuer=issuer, year=year, deliver=deliver)
+    if issued:
+        return issued[0], True
+    existing = Receipt.objects.filter(issuer=issuer, donor=donor, year=year, kind=Receipt.Kind.YEARLY).valid()
+    return existing.first(), False
+
+
+@transaction.atomic(durable=True)
+def yearly_receipts_issue(*, donors, issuer, year, deliver=True):
+    """Yearly receipts for these donors (those who have none yet and gave that year), numbered in
+    turn, in one transaction. Returns the receipts issued.
+
+    The counter row's lock serialises the yearly issues of one issuer and year, so the check for
+    receipts already issued cannot race; the database constraint backs it up. With deliver=False
+    the PDFs and emails are left to the caller (receipt_deliver): the batch command renders in
+    several processes.
     """
     year = int(year)
     if year > timezone.localdate().year:
         raise DomainError(_("That year has not started yet."), field="year")
     counter = _lock_counter(issuer, year, Receipt.Kind.YEARLY)
-    existing = Receipt.objects.filter(issuer=issuer, donor=donor, year=year, kind=Receipt.Kind.YEARLY).valid().first()
-    if existing is not None:
-        return existing, False
-    snapshot = _yearly_snapshot(donor=donor, issuer=issuer, year=year)
-    if snapshot is None:
-        return None, False
-    receipt = _create_receipt(
-        issuer=issuer,
-        kind=Receipt.Kind.YEARLY,
-        donor=donor,
-        pledge=None,
-        snapshot=snapshot,
-        deliver=deliver,
-        counter=counter,
+    donor_ids = [donor.pk for donor in donors]
+    already = set(
+        Receipt.objects.valid()
+        .filter(issuer=issuer, year=year, kind=Receipt.Kind.YEARLY, donor_id__in=donor_ids)
+        .values_list("donor_id", flat=True)
     )
-    return receipt, True
+    identities = {identity.member_id: identity for identity in DonorTaxIdentity.objects.filter(member_id__in=donor_ids)}
+    receptions = _yearly_receptions_of(issuer=issuer, year=year, donor_ids=donor_ids)
+    issued = []
+    for donor in donors:
+        if donor.pk in already:
+            continue
+        snapshot = _yearly_snapshot(
+            issuer=issuer, year=year, receptions=receptions[donor.pk], identity=identities.get(donor.pk)
+        )
+        if snapshot is None:
+            continue
+        issued.append(
+            _create_receipt(
+                issuer=issuer,
+                kind=Receipt.Kind.YEARLY,
+                donor=donor,
+                pledge=None,
+                snapshot=snapshot,
+                deliver=deliver,
+                counter=counter,
+            )
+        )
+    return issued
 
 
 # The PDF -----------------------------------------------------------------------------------
