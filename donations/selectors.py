@@ -171,18 +171,24 @@ def donor_pledges(*, donor):
     )
 
 
-def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=None, channel=None):
-    """Pledges matching a visibility filter (projects.permissions.pledges_visible_filter), with
-    what arrived, their donors, needs and projects."""
-    queryset = Pledge.objects.filter(visible_filter)
-    if project_slug:
-        queryset = queryset.filter(need__project__slug=project_slug)
+def filter_pledges(queryset, *, status=None, need_id=None, channel=None):
+    """The pledge filters shared by the lead dashboard and the API (empty values ignored)."""
     if status:
         queryset = queryset.filter(status=status)
     if need_id:
         queryset = queryset.filter(need_id=need_id)
     if channel:
         queryset = queryset.filter(channel=channel)
+    return queryset
+
+
+def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=None, channel=None):
+    """Pledges matching a visibility filter (projects.permissions.pledges_visible_filter), with
+    what arrived, their donors, needs and projects."""
+    queryset = Pledge.objects.filter(visible_filter)
+    if project_slug:
+        queryset = queryset.filter(need__project__slug=project_slug)
+    queryset = filter_pledges(queryset, status=status, need_id=need_id, channel=channel)
     return (
         pledges_with_received(queryset)
         .select_related("donor", "need", "need__project", "need__project__community")

@@ -21,7 +21,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from donations.models import Need, Pledge
-from donations.selectors import needs_with_progress, pledges_with_received, project_progress_annotations
+from donations.selectors import (
+    filter_pledges,
+    needs_with_progress,
+    pledges_with_received,
+    project_progress_annotations,
+)
 from projects.models import Community, Membership, Project
 
 # Shares are percentages (0 to 100). Multiplying before dividing keeps them meaningful on
@@ -166,13 +171,9 @@ def project_supporters_queryset(*, project):
 
 def project_pledges_for_leads(*, project, status=None, need_id=None, channel=None):
     """A project's pledges with donors, needs and what arrived, for the lead dashboard."""
-    queryset = Pledge.objects.filter(need__project=project)
-    if status:
-        queryset = queryset.filter(status=status)
-    if need_id:
-        queryset = queryset.filter(need_id=need_id)
-    if channel:
-        queryset = queryset.filter(channel=channel)
+    queryset = filter_pledges(
+        Pledge.objects.filter(need__project=project), status=status, need_id=need_id, channel=channel
+    )
     return (
         pledges_with_received(queryset)
         .select_related("donor", "need", "need__project")
@@ -189,6 +190,20 @@ def project_needs_for_leads(*, project):
     ).order_by("position", "id")
 
 
+def _member_count():
+    """A community's number of members, as a subquery (no join, no GROUP BY on the outer query)."""
+    return Coalesce(
+        Subquery(
+            Membership.objects.filter(community=OuterRef("pk"))
+            .order_by()
+            .values("community")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def community_detail(*, slug, viewer):
     """A community with its member count, its moderators (with their members) and the
     viewer's role in it (None when not a member), in two queries."""
@@ -199,16 +214,7 @@ def community_detail(*, slug, viewer):
     )
     return (
         Community.objects.annotate(
-            member_count=Coalesce(
-                Subquery(
-                    Membership.objects.filter(community=OuterRef("pk"))
-                    .order_by()
-                    .values("community")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            ),
+            member_count=_member_count(),
             viewer_role=viewer_role,
         )
         .prefetch_related(
@@ -246,16 +252,7 @@ def needs_visible_to(*, viewer, project_slug=None, kind=None, status=None):
 def community_list():
     """Communities with their numbers of members and of public projects, by name."""
     return Community.objects.annotate(
-        member_count=Coalesce(
-            Subquery(
-                Membership.objects.filter(community=OuterRef("pk"))
-                .order_by()
-                .values("community")
-                .annotate(count=Count("pk"))
-                .values("count")
-            ),
-            0,
-        ),
+        member_count=_member_count(),
         project_count=Coalesce(
             Subquery(
                 Project.objects.public()
