@@ -182,3 +182,16 @@ class ProjectTransition(models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.from_status} → {self.to_status}"
+
+
+# What a project publishes lives in its own module; imported here so that Django registers it.
+from projects.publishing_models import (  # noqa: E402, F401
+    Expense,
+    Milestone,
+    Photo,
+    ProgressThreshold,
+    TimelineEntry,
+    Update,
+    UpdateEmail,
+    UpdateEmailOptOut,
+)

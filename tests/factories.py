@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Member
 from donations.models import Issuer, Need, Pledge, PledgeEvent, Reception
-from projects.models import Community, Membership, Project
+from projects.models import Community, Expense, Membership, Milestone, Project, Update
 
 PASSWORD = "tiwizi-test-Pa55"
 
@@ -146,3 +146,41 @@ class IssuerFactory(factory.django.DjangoModelFactory):
             purpose="Aide à la scolarisation des enfants des villages de montagne",
             language="fr",
         )
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """A planned step; services set status, dates and timeline entries (projects/publishing.py)."""
+
+    class Meta:
+        model = Milestone
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Étape {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class UpdateFactory(factory.django.DjangoModelFactory):
+    """A draft update (published_at empty): publish it through the service to get its entry."""
+
+    class Meta:
+        model = Update
+
+    project = factory.SubFactory(ProjectFactory)
+    author = factory.LazyAttribute(lambda update: update.project.leads.first() or MemberFactory())
+    title = "Les couvertures sont arrivées"
+    body = "Merci à **toutes et tous**."
+
+
+class ExpenseFactory(factory.django.DjangoModelFactory):
+    """A row as stored; tests of recording and correcting go through the service."""
+
+    class Meta:
+        model = Expense
+
+    project = factory.SubFactory(ProjectFactory)
+    description = "Achat de couvertures"
+    supplier = "Souk Tiznit"
+    amount = Decimal("1500")
+    currency = factory.LazyAttribute(lambda expense: expense.project.currency)
+    spent_on = factory.LazyFunction(timezone.localdate)
+    recorded_by = factory.SubFactory(MemberFactory)
