@@ -47,6 +47,25 @@ def can_see_anonymous_donors(member, project):
     return is_lead(member, project)
 
 
+def is_supporter(member, project):
+    """A supporter has a standing pledge on one of the project's needs (not cancelled or refunded)."""
+    if not member.is_authenticated:
+        return False
+    from donations.models import Pledge  # donations depends on projects, not the reverse
+
+    return Pledge.objects.filter(need__project=project, donor=member, status__in=Pledge.STANDING_STATUSES).exists()
+
+
+def can_read_supporters_only(member, project):
+    """Updates for supporters only are read by the supporters, the leads and the community's moderators."""
+    return is_lead(member, project) or is_supporter(member, project) or is_moderator(member, project.community)
+
+
+def can_publish(member, project):
+    """Milestones, updates and expenses are the leads' to write."""
+    return is_lead(member, project)
+
+
 # Which lifecycle moves a lead may make, and which are the moderators'. A moderator of the
 # project's community may make any allowed move (they review, and may stop a project).
 LEAD_MOVES = {
