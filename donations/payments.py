@@ -35,6 +35,7 @@ from donations.money import check_card_amount, from_minor_units, to_minor_units
 from donations.receipts import receipt_issue_for_pledge
 from donations.selectors import pledge_received
 from donations.services import clean_quantity
+from donations.thresholds import record_thresholds
 from projects import cache_versions, permissions
 from projects.currencies import decimal_places
 from projects.errors import DomainError, IllegalTransition, NotAllowed
@@ -224,6 +225,8 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
         note=f"Card payment {reference} (Stripe)",
         recorded_by=actor,
     )
+    # The project is locked (_locked): thresholds crossed by this payment are recorded once.
+    record_thresholds(project=project, need=pledge.need)
     payment.reception = reception
     payment.status = CardPayment.Status.PAID
     payment.paid_at = timezone.now()

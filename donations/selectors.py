@@ -71,6 +71,11 @@ def received_per_pledge():
     return _net_received(Q(pledge=OuterRef("pk")), "pledge")
 
 
+def received_per_need():
+    """A need's received (receptions less card refunds), for annotating a Need queryset."""
+    return _net_received(Q(need=OuterRef("pk")), "need")
+
+
 def _counted_before_refunds():
     """max(promised, arrived) for a pledge still expected to bring its promise; what arrived
     for one that is settled (cancelled, refunded). Needs the `arrived` annotation."""

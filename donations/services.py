@@ -15,6 +15,7 @@ from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
 from donations.money import check_card_amount
 from donations.receipts import receipt_issue_for_pledge
 from donations.selectors import pledge_received
+from donations.thresholds import record_thresholds
 from projects import cache_versions, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
 from projects.models import Project
@@ -272,6 +273,8 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
         note=note,
         recorded_by=actor,
     )
+    # The project is locked: thresholds crossed by this reception are recorded exactly once.
+    record_thresholds(project=project, need=pledge.need)
     received = pledge_received(pledge)
     new_status = Pledge.Status.FULFILLED if received >= pledge.quantity else Pledge.Status.PARTIALLY_FULFILLED
     if new_status != pledge.status:

@@ -1,0 +1,74 @@
+"""Progress thresholds: the first time a need's received total reaches 25, 50, 75 and 100 % of
+its goal, recorded once as a ProgressThreshold and its line on the project's timeline.
+
+Called inside the transactions that add what arrived (donations/services.py reception_record,
+donations/payments.py when Stripe confirms a card payment), after the reception is created and
+while the project's row is locked.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F
+
+from donations.models import Need
+from donations.selectors import received_per_need
+from projects.publishing_models import ProgressThreshold, TimelineEntry
+
+PERCENT_OUTPUT = DecimalField(max_digits=20, decimal_places=6)
+
+
+def need_received_percent(need):
+    """The need's received total as a percentage of its goal (not capped), summed in SQL."""
+    return (
+        Need.objects.filter(pk=need.pk, target_quantity__gt=0)
+        .annotate(received=received_per_need())
+        # Multiplying before dividing: on SQLite a division of two whole numbers is whole.
+        .annotate(percent=ExpressionWrapper(F("received") * 100 / F("target_quantity"), output_field=PERCENT_OUTPUT))
+        .values_list("percent", flat=True)
+        .first()
+    )
+
+
+def record_thresholds(*, project, need):
+    """Record each threshold (25, 50, 75, 100 %) the need has reached and not yet recorded, with
+    its timeline entry. Returns the thresholds recorded now (usually none).
+
+    Guarantees:
+    - Exactly once per (need, percent): the database's unique constraint decides, not the
+      check before it. Each insert runs in its own savepoint, so when a concurrent transaction
+      committed the same threshold first, the IntegrityError rolls back only that insert (and
+      its entry is never written) while the reception that called us goes through.
+    - Nothing missed under concurrent receptions, because the caller holds the project's row
+      lock: receptions on a project add up one transaction after the other, and each sees the
+      receptions committed before it when it sums (READ COMMITTED: every statement takes a new
+      snapshot, and ours runs after the lock was granted).
+    - A threshold once reached stays reached: a card refund that takes the need back below it
+      withdraws nothing, and reaching it again later records nothing new. The timeline tells
+      what happened, in order; the progress bar tells where the need stands now.
+    """
+    percent = need_received_percent(need)
+    if percent is None:
+        return []
+    reached = [value for value in ProgressThreshold.PERCENTS if percent >= value]
+    if not reached:
+        return []
+    known = set(ProgressThreshold.objects.filter(need=need, percent__in=reached).values_list("percent", flat=True))
+    recorded = []
+    for value in reached:
+        if value in known:
+            continue
+        try:
+            with transaction.atomic():
+                threshold = ProgressThreshold.objects.create(project_id=project.pk, need_id=need.pk, percent=value)
+                TimelineEntry.objects.create(
+                    project_id=project.pk,
+                    kind=TimelineEntry.Kind.THRESHOLD,
+                    at=threshold.reached_at,
+                    threshold=threshold,
+                )
+        except IntegrityError:
+            # Another transaction recorded it first; anything else is a real error.
+            if not ProgressThreshold.objects.filter(need_id=need.pk, percent=value).exists():
+                raise
+            continue
+        recorded.append(threshold)
+    return recorded
