@@ -31,3 +31,9 @@ def add_to_form(form, error):
     """Show a domain error on a Django form: on its field when the form has it, else on top."""
     field = error.field if error.field in getattr(form, "fields", {}) else None
     form.add_error(field, error.message)
+
+
+class BadUpload(DomainError):
+    """An uploaded file that is not what it claims, or too large (projects/images.py)."""
+
+    code = "bad_upload"

@@ -2,9 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from projects.images import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
 from projects.models import Category, Community, Project
-
-COVER_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 SORT_CHOICES = [
     ("newest", _("Newest first")),
@@ -103,6 +102,12 @@ class ProjectForm(forms.ModelForm):
             # Slugs in the form, so that a link can preselect a community (?community=slug).
             self.fields["community"].to_field_name = "slug"
             self.fields["community"].queryset = Community.objects.order_by("name")
+        if "cover_image" in self.fields:
+            # Django's own check (Pillow can open it) speaks of "corrupted images"; ours says what
+            # to send. The service then checks further and re-encodes without EXIF (projects/images.py).
+            self.fields["cover_image"].error_messages["invalid_image"] = _(
+                "This file is not an image we can read: send a JPEG, PNG or WebP photo."
+            )
 
     def clean_country(self):
         return _clean_country(self.cleaned_data.get("country"))

@@ -6,7 +6,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from projects import cache_versions, permissions
+from projects import cache_versions, images, permissions
 from projects.errors import DomainError, IllegalTransition, NotAllowed
 from projects.models import Community, Membership, Project, ProjectTransition
 
@@ -29,6 +29,9 @@ def project_create_draft(*, creator, community, title, country, category, curren
     """
     if not permissions.can_create_project(creator, community):
         raise NotAllowed(_("Log in to propose a project."))
+    if images.is_new_upload(details.get("cover_image")):
+        # Checked and re-encoded without EXIF (GPS) before anything is stored.
+        details["cover_image"] = images.process_cover(details["cover_image"])
     project = Project(
         community=community,
         title=title,
@@ -65,6 +68,8 @@ def project_update(*, project, actor, **fields):
         and project.needs.filter(pledges__isnull=False).exists()
     ):
         raise DomainError(_("The currency cannot change once something has been pledged."), field="currency")
+    if images.is_new_upload(fields.get("cover_image")):
+        fields["cover_image"] = images.process_cover(fields["cover_image"])
     for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean()

@@ -1,0 +1,51 @@
+"""Photos of updates and evidence of milestones: attached by leads, stored without metadata."""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from projects import cache_versions, images, permissions
+from projects.errors import DomainError, NotAllowed
+from projects.publishing_models import Milestone, Photo, Update
+
+MAX_PHOTOS_PER_OWNER = 6
+
+
+@transaction.atomic
+def photo_attach(*, actor, update=None, milestone=None, file, caption=""):
+    """Attach one photo to an update or to a milestone (exactly one of them), at the end.
+
+    The image is checked and re-encoded (projects/images.py: no EXIF, no GPS) before anything
+    is written. The owner's row is locked, so two uploads at once can neither exceed the limit
+    of MAX_PHOTOS_PER_OWNER nor take the same position. Raises NotAllowed for anyone but the
+    project's leads, BadUpload for a file that is not a usable image.
+    """
+    if (update is None) == (milestone is None):
+        raise ValueError("photo_attach needs exactly one of update or milestone")
+    owner_model, owner = (Update, update) if update is not None else (Milestone, milestone)
+    owner = owner_model.objects.select_for_update().select_related("project").get(pk=owner.pk)
+    project = owner.project
+    if not permissions.can_publish(actor, project):
+        raise NotAllowed(_("Only the project's leads may add photos."))
+    owner_filter = {"update": owner} if update is not None else {"milestone": owner}
+    existing = Photo.objects.filter(**owner_filter).aggregate(last=Max("position"))
+    count = Photo.objects.filter(**owner_filter).count()
+    if count >= MAX_PHOTOS_PER_OWNER:
+        raise DomainError(
+            _("At most %(count)s photos each: remove one before adding another.") % {"count": MAX_PHOTOS_PER_OWNER},
+            code="too_many_photos",
+            field="image",
+        )
+    image = images.process_photo(file)
+    last = existing["last"]
+    photo = Photo(
+        project=project,
+        image=image,
+        caption=(caption or "").strip()[:200],
+        position=0 if last is None else last + 1,
+        uploaded_by=actor,
+        **owner_filter,
+    )
+    photo.save()
+    cache_versions.project_changed(project)
+    return photo
