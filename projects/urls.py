@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import lead_views, views
+from projects import feeds, lead_views, sharing_views, views
 
 app_name = "projects"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("c/<slug:slug>/join/", views.community_join, name="community_join"),
     path("p/<slug:slug>/", views.project_detail, name="detail"),
     path("p/<slug:slug>/edit/", views.project_edit, name="edit"),
+    # Sharing: feeds, social card, badge, progress report.
+    path("p/<slug:slug>/feed.atom", feeds.ProjectFeed(), name="feed"),
+    path("c/<slug:slug>/feed.atom", feeds.CommunityFeed(), name="community_feed"),
+    path("p/<slug:slug>/card.png", sharing_views.social_card, name="card"),
+    path("p/<slug:slug>/badge.svg", sharing_views.badge, name="badge"),
+    path("p/<slug:slug>/report.pdf", sharing_views.progress_report, name="report"),
     path("p/<slug:slug>/manage/", lead_views.dashboard, name="dashboard"),
     path("p/<slug:slug>/manage/status/", lead_views.project_move, name="move"),
     path("p/<slug:slug>/manage/needs/new/", lead_views.need_add, name="need_add"),

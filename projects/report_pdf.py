@@ -1,0 +1,128 @@
+"""A project's progress report as a PDF (WeasyPrint), for anyone who may view the project.
+
+What it shows: the project (title, community, place, status, story), its needs with pledged,
+received and still missing, its milestones with their dates, its expenses (corrections shown
+as such) with collected, spent and balance per currency, the number of supporters (never who
+they are) and the date it was generated. It is drawn in the visitor's language from the
+figures of projects.selectors.project_detail, in a fixed number of queries.
+
+Rendering shares the receipts' process-wide FontConfiguration and render lock
+(donations/receipt_pdf.py, FINDINGS.md): a configuration per render leaks memory. Like a
+receipt, it fetches nothing but the bundled fonts, files under MEDIA_ROOT and inline images:
+an image in the story pointing elsewhere is left out.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import CSS, HTML
+
+from donations.receipt_pdf import FONT_CONFIG, FONTS_DIR, ReceiptURLFetcher
+from donations.receipt_pdf import _render_lock as render_lock
+from projects.publishing_models import Expense, Milestone
+from projects.templatetags.tiwizi import money, quantity
+
+STYLESHEET = Path(settings.BASE_DIR) / "templates" / "projects" / "report.css"
+_stylesheet = None
+
+
+def _css():
+    global _stylesheet
+    if _stylesheet is None:
+        _stylesheet = CSS(
+            string=STYLESHEET.read_text(encoding="utf-8"),
+            base_url=FONTS_DIR.as_uri() + "/",
+            url_fetcher=ReceiptURLFetcher(),
+            font_config=FONT_CONFIG,
+        )
+    return _stylesheet
+
+
+def _spending(project, expenses):
+    """Collected, spent and balance per currency (TEMPORARY until projects.expenses lands)."""
+    spent = Expense.objects.filter(project=project).values("currency").annotate(total=Sum("amount"))
+    totals = {row["currency"]: row["total"] for row in spent}
+    totals.setdefault(project.currency, Decimal(0))
+    rows = []
+    for currency, total in sorted(totals.items()):
+        collected = project.cash_received or Decimal(0) if currency == project.currency else Decimal(0)
+        rows.append({"currency": currency, "collected": collected, "spent": total, "balance": collected - total})
+    return rows
+
+
+def report_context(project):
+    """What the report prints. `project` comes from projects.selectors.project_detail."""
+    needs = [
+        {
+            "label": need.label,
+            "kind": need.get_kind_display(),
+            "status": need.get_status_display() if need.status != "open" else "",
+            "goal": quantity(need.target_quantity, need),
+            "pledged": quantity(need.pledged, need),
+            "received": quantity(need.received, need),
+            "missing": quantity(need.missing, need),
+            "supporters": need.supporters,
+        }
+        for need in project.needs.all()
+    ]
+    milestones = list(Milestone.objects.filter(project=project).order_by("position", "id"))
+    expenses = list(
+        Expense.objects.filter(project=project).select_related("need", "reverses").order_by("spent_on", "id")
+    )
+    reversed_ids = {expense.reverses_id for expense in expenses if expense.reverses_id}
+    expense_rows = [
+        {
+            "date": expense.spent_on,
+            "description": expense.description,
+            "supplier": expense.supplier,
+            "need": expense.need.label if expense.need else "",
+            "amount": money(expense.amount, expense.currency),
+            "is_reversal": expense.is_reversal,
+            "corrects": expense.reverses.description if expense.reverses else "",
+            "corrected": expense.pk in reversed_ids,
+        }
+        for expense in expenses
+    ]
+    return {
+        "project": project,
+        "needs": needs,
+        "has_cash": bool(project.cash_target),
+        "cash": {
+            "goal": money(project.cash_target, project.currency),
+            "pledged": money(project.cash_pledged, project.currency),
+            "received": money(project.cash_received, project.currency),
+            "missing": money(project.cash_missing, project.currency),
+        },
+        "milestones": milestones,
+        "expenses": expense_rows,
+        "spending": [
+            {
+                "currency": row["currency"],
+                "collected": money(row["collected"], row["currency"]),
+                "spent": money(row["spent"], row["currency"]),
+                "balance": money(row["balance"], row["currency"]),
+                "negative": row["balance"] < 0,
+            }
+            for row in _spending(project, expenses)
+        ],
+        "supporters": project.supporters,
+        "generated_on": timezone.localdate(),
+        "generated_at": timezone.localtime(),
+        "page_url": settings.SITE_URL + project.get_absolute_url(),
+    }
+
+
+def render_report_html(project):
+    return render_to_string("projects/report.html", report_context(project))
+
+
+def render_report_pdf(project):
+    """The report as PDF bytes, in the active language."""
+    html = render_report_html(project)
+    with render_lock:
+        document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
+        return document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)
