@@ -27,6 +27,7 @@ from donations.selectors import (
     pledges_with_received,
     project_progress_annotations,
 )
+from projects.expenses import spending_annotations
 from projects.models import Community, Membership, Project
 
 # Shares are percentages (0 to 100). Multiplying before dividing keeps them meaningful on
@@ -146,6 +147,8 @@ def project_detail(*, slug):
     of queries."""
     return (
         projects_with_progress(Project.objects.select_related("community"))
+        # Collected − spent on the page (projects/expenses.py: project_spending), in the same query.
+        .annotate(**spending_annotations())
         .prefetch_related(
             "leads",
             Prefetch("needs", queryset=needs_with_progress(Need.objects.all()).order_by("position", "id")),

@@ -65,9 +65,10 @@ def project_update(*, project, actor, **fields):
     if (
         "currency" in fields
         and fields["currency"] != project.currency
-        and project.needs.filter(pledges__isnull=False).exists()
+        and (project.needs.filter(pledges__isnull=False).exists() or project.expenses.exists())
     ):
-        raise DomainError(_("The currency cannot change once something has been pledged."), field="currency")
+        # Expenses copy the currency: keeping it fixed keeps collected − spent in one currency.
+        raise DomainError(_("The currency cannot change once something has been pledged or spent."), field="currency")
     if images.is_new_upload(fields.get("cover_image")):
         fields["cover_image"] = images.process_cover(fields["cover_image"])
     for name, value in fields.items():
