@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import feeds, lead_views, sharing_views, views
+from projects import feeds, lead_views, milestone_views, sharing_views, views
 
 app_name = "projects"
 
@@ -25,5 +25,18 @@ urlpatterns = [
     path("p/<slug:slug>/manage/pledges/<int:pledge_id>/receive/", lead_views.reception_add, name="reception_add"),
     path(
         "p/<slug:slug>/manage/pledges/<int:pledge_id>/cancel/", lead_views.lead_pledge_cancel, name="lead_pledge_cancel"
+    ),
+    # Milestones (leads).
+    path("p/<slug:slug>/manage/milestones/", milestone_views.milestone_list, name="milestones"),
+    path("p/<slug:slug>/manage/milestones/new/", milestone_views.milestone_add, name="milestone_add"),
+    path(
+        "p/<slug:slug>/manage/milestones/<int:milestone_id>/edit/",
+        milestone_views.milestone_edit,
+        name="milestone_edit",
+    ),
+    path(
+        "p/<slug:slug>/manage/milestones/<int:milestone_id>/move/",
+        milestone_views.milestone_move,
+        name="milestone_move",
     ),
 ]
