@@ -12,18 +12,17 @@ receipt, it fetches nothing but the bundled fonts, files under MEDIA_ROOT and in
 an image in the story pointing elsewhere is left out.
 """
 
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
 
 from donations.receipt_pdf import FONT_CONFIG, FONTS_DIR, ReceiptURLFetcher
 from donations.receipt_pdf import _render_lock as render_lock
-from projects.publishing_models import Expense, Milestone
+from projects.expenses import project_expenses, project_spending
+from projects.publishing_models import Milestone
 from projects.templatetags.tiwizi import money, quantity
 
 STYLESHEET = Path(settings.BASE_DIR) / "templates" / "projects" / "report.css"
@@ -42,18 +41,6 @@ def _css():
     return _stylesheet
 
 
-def _spending(project, expenses):
-    """Collected, spent and balance per currency (TEMPORARY until projects.expenses lands)."""
-    spent = Expense.objects.filter(project=project).values("currency").annotate(total=Sum("amount"))
-    totals = {row["currency"]: row["total"] for row in spent}
-    totals.setdefault(project.currency, Decimal(0))
-    rows = []
-    for currency, total in sorted(totals.items()):
-        collected = project.cash_received or Decimal(0) if currency == project.currency else Decimal(0)
-        rows.append({"currency": currency, "collected": collected, "spent": total, "balance": collected - total})
-    return rows
-
-
 def report_context(project):
     """What the report prints. `project` comes from projects.selectors.project_detail."""
     needs = [
@@ -70,10 +57,7 @@ def report_context(project):
         for need in project.needs.all()
     ]
     milestones = list(Milestone.objects.filter(project=project).order_by("position", "id"))
-    expenses = list(
-        Expense.objects.filter(project=project).select_related("need", "reverses").order_by("spent_on", "id")
-    )
-    reversed_ids = {expense.reverses_id for expense in expenses if expense.reverses_id}
+    expenses = list(project_expenses(project).order_by("spent_on", "id"))
     expense_rows = [
         {
             "date": expense.spent_on,
@@ -83,7 +67,7 @@ def report_context(project):
             "amount": money(expense.amount, expense.currency),
             "is_reversal": expense.is_reversal,
             "corrects": expense.reverses.description if expense.reverses else "",
-            "corrected": expense.pk in reversed_ids,
+            "corrected": hasattr(expense, "reversed_by"),
         }
         for expense in expenses
     ]
@@ -101,13 +85,14 @@ def report_context(project):
         "expenses": expense_rows,
         "spending": [
             {
-                "currency": row["currency"],
-                "collected": money(row["collected"], row["currency"]),
-                "spent": money(row["spent"], row["currency"]),
-                "balance": money(row["balance"], row["currency"]),
-                "negative": row["balance"] < 0,
+                "currency": row.currency,
+                "collected": money(row.collected, row.currency),
+                "spent": money(row.spent, row.currency),
+                "balance": money(row.balance, row.currency),
+                "negative": row.balance < 0,
             }
-            for row in _spending(project, expenses)
+            # No query: project_detail annotates what was collected and spent.
+            for row in project_spending(project)
         ],
         "supporters": project.supporters,
         "generated_on": timezone.localdate(),

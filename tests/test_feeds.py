@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from donations.services import reception_record
+from projects.expenses import expense_record
+from projects.milestones import milestone_create, milestone_update
 from projects.models import Project
 from projects.publishing_models import Milestone, TimelineEntry, Update
 from tests.factories import (
     CommunityFactory,
-    ExpenseFactory,
-    MilestoneFactory,
     NeedFactory,
     PledgeFactory,
     ProjectFactory,
@@ -51,10 +51,18 @@ def published_update(project, *, title, audience=Update.Audience.PUBLIC, at=None
     return update
 
 
-def done_milestone(project, *, title, at):
-    milestone = MilestoneFactory(project=project, title=title, status=Milestone.Status.DONE, done_on=at.date())
-    TimelineEntry.objects.create(project=project, kind=TimelineEntry.Kind.MILESTONE, milestone=milestone, at=at)
-    return milestone
+def done_milestone(project, *, title, on):
+    milestone = milestone_create(project=project, actor=project.created_by, title=title)
+    return milestone_update(
+        milestone=milestone,
+        actor=project.created_by,
+        title=title,
+        description="",
+        target_date=None,
+        status=Milestone.Status.DONE,
+        evidence_note="",
+        done_on=on,
+    )
 
 
 @pytest.fixture
@@ -84,16 +92,18 @@ def timeline(project):
         at=now - timedelta(days=2),
     )
     UpdateFactory(project=project, title="Brouillon pas encore publié")
-    done_milestone(project, title="Terrain obtenu", at=now - timedelta(days=5))
+    done_milestone(project, title="Terrain obtenu", on=(now - timedelta(days=5)).date())
     # A reception that takes a need from 0 to 50 %: the reception service records 25 and 50 %.
     need = NeedFactory(project=project, label="couverture", target_quantity=Decimal("20"))
     pledge = PledgeFactory(need=need, quantity=Decimal("10"))
     reception_record(pledge=pledge, actor=project.created_by, quantity=Decimal("10"))
-    expense = ExpenseFactory(
-        project=project, description="Ciment", amount=Decimal("1500"), recorded_by=project.created_by
-    )
-    TimelineEntry.objects.create(
-        project=project, kind=TimelineEntry.Kind.EXPENSE, expense=expense, at=now - timedelta(days=1)
+    expense_record(
+        project=project,
+        actor=project.created_by,
+        description="Ciment",
+        supplier="Souk Tiznit",
+        amount=Decimal("1500"),
+        spent_on=now.date(),
     )
     return {"public": public}
 
@@ -117,9 +127,9 @@ def test_project_feed_lists_public_entries_newest_first_without_supporters_only_
     feed = parse(client.get("/p/tighzit/feed.atom"))
 
     assert entry_titles(feed) == [
+        "Expense: Ciment, 1,500.00 MAD",
         "50 % of “couverture” received",
         "25 % of “couverture” received",
-        "Expense: Ciment, 1,500.00 MAD",
         "Les couvertures sont arrivées",
         "Milestone reached: Terrain obtenu",
     ]
@@ -198,7 +208,7 @@ def test_feed_query_count_does_not_grow_with_entries(client, project, timeline, 
 
     for number in range(10):
         published_update(project, title=f"Nouvelle {number}")
-        done_milestone(project, title=f"Étape {number}", at=timezone.now())
+        done_milestone(project, title=f"Étape {number}", on=timezone.localdate())
     with django_assert_num_queries(2):
         assert len(entries(parse(client.get("/p/tighzit/feed.atom")))) == 25
     with django_assert_num_queries(2):
