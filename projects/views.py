@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import permissions, selectors, services
+from projects import permissions, selectors, services, timeline
 from projects.errors import DomainError, NotAllowed, add_to_form
 from projects.forms import ProjectEditForm, ProjectFilterForm, ProjectForm
 from projects.models import Community, Project
@@ -50,6 +50,10 @@ def project_detail(request, slug):
         "viewer_is_lead": permissions.is_lead(request.user, project),
         "page_url": request.build_absolute_uri(project.get_absolute_url()),
         "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
+        "milestones": timeline.project_milestones(project=project),
+        "timeline": timeline.project_timeline_page(
+            project=project, viewer=request.user, number=request.GET.get(timeline.PAGE_PARAMETER)
+        ),
     }
     return render(request, "projects/detail.html", context)
 
