@@ -4,7 +4,7 @@ report (PDF). Feeds are in projects/feeds.py."""
 import hashlib
 
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 from projects import permissions, selectors
@@ -61,8 +61,8 @@ def badge(request, slug):
     response["ETag"] = etag
     public = project.status in Project.PUBLIC_STATUSES
     patch_cache_control(response, max_age=BADGE_MAX_AGE, **({"public": True} if public else {"private": True}))
-    # The badge is in the visitor's language: caches must keep one copy per language.
-    response["Vary"] = "Accept-Language, Cookie"
+    # The badge is in the visitor's language (header or cookie): caches keep one copy per language.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 

@@ -13,20 +13,22 @@ import hashlib
 import json
 import os
 import uuid
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
-from projects.templatetags.tiwizi import percent_of, quantity
+from projects.templatetags.tiwizi import percent_of
 
 WIDTH, HEIGHT = 1200, 630
 # Change when the drawing changes, so that every card is drawn again.
-DESIGN_VERSION = "1"
+DESIGN_VERSION = "2"
 MAX_BARS = 4
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 
@@ -51,6 +53,13 @@ def _font(size, bold=False):
     return ImageFont.truetype(str(FONTS_DIR / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf")), size)
 
 
+def _number(value):
+    """A short figure for the card: no decimals when the amount is whole (15 000, not 15 000,00)."""
+    value = Decimal(value or 0)
+    places = 0 if value == value.to_integral_value() else 2
+    return number_format(value, places, use_l10n=True, force_grouping=True)
+
+
 def hashtag_of(project):
     return project.hashtag or project.community.hashtag
 
@@ -71,7 +80,7 @@ def card_content(project):
                 "received": percent_of(need.received, need.target_quantity),
                 "pledged": percent_of(need.pledged, need.target_quantity),
                 "figure": _("%(received)s of %(target)s received")
-                % {"received": quantity(need.received, need), "target": quantity(need.target_quantity, need)},
+                % {"received": _number(need.received), "target": f"{_number(need.target_quantity)} {need.unit_label}"},
             }
             for need in shown
         ]
