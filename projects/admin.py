@@ -14,9 +14,10 @@ from django.utils.translation import ngettext
 
 from donations.models import Need
 from donations.selectors import needs_with_progress
-from projects import cache_versions
+from projects import cache_versions, images
 from projects.errors import DomainError
 from projects.models import Community, Membership, Project, ProjectTransition
+from projects.publishing_models import Expense
 from projects.services import project_transition
 
 MODERATORS_GROUP = "Moderators"
@@ -35,6 +36,7 @@ MODERATOR_PERMISSIONS = {
         "view_project",
         "change_project",
         "view_projecttransition",
+        "view_expense",
     ],
     "donations": ["view_need", "change_need", "view_pledge", "change_pledge", "view_pledgeevent", "view_reception"],
 }
@@ -213,8 +215,21 @@ def _move_projects(modeladmin, request, queryset, to_status, note):
         )
 
 
+class ProjectAdminForm(forms.ModelForm):
+    def clean_cover_image(self):
+        # A cover replaced here is stripped of its EXIF (GPS) as on the site (projects/images.py).
+        cover = self.cleaned_data.get("cover_image")
+        if "cover_image" in self.changed_data and images.is_new_upload(cover):
+            try:
+                return images.process_cover(cover)
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from None
+        return cover
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ("title", "community", "status", "country", "category", "created_at")
     list_filter = ("status", "community", "category", "country")
     search_fields = ("title", "village", "region", "hashtag")
@@ -270,3 +285,15 @@ class ProjectTransitionAdmin(ReadOnlyAdmin):
     search_fields = ("project__title", "actor__handle")
     list_select_related = ("project", "actor")
     date_hierarchy = "at"
+
+
+@admin.register(Expense)
+class ExpenseAdmin(ReadOnlyAdmin):
+    """Expenses are public accounts: corrected by a reversing entry (projects/expenses.py), never
+    edited or deleted, here neither."""
+
+    list_display = ("spent_on", "project", "description", "supplier", "amount", "currency", "reverses", "recorded_by")
+    list_filter = ("currency",)
+    search_fields = ("project__title", "description", "supplier")
+    list_select_related = ("project", "reverses", "recorded_by")
+    date_hierarchy = "spent_on"

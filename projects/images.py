@@ -14,6 +14,7 @@ raises BadUpload with a message for the member.
 
 import contextlib
 import io
+import threading
 import uuid
 import warnings
 
@@ -21,7 +22,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from projects.errors import BadUpload
 
@@ -87,29 +88,53 @@ def _read(file, max_bytes):
     return data
 
 
+def _too_many_pixels(pixels):
+    return BadUpload(
+        _("This image has too many pixels (%(megapixels)s megapixels): send a smaller photo.")
+        % {"megapixels": pixels // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
+# WeasyPrint, once imported (receipts), sets Pillow's LOAD_TRUNCATED_IMAGES for the whole
+# process, and a cut-off upload would then decode with grey where its data stops. Our own
+# decoding turns it off for its duration; the lock keeps two uploads from restoring it crosswise.
+_strict_decoding = threading.Lock()
+
+
+@contextlib.contextmanager
+def _refusing_truncated_files():
+    with _strict_decoding:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _decode(data):
     """Open, check and fully decode an image, or raise BadUpload. Returns (image, format)."""
     try:
         with warnings.catch_warnings():
-            # Pillow only warns between its own limit and twice that: make it an error.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns above its own limit (89 Mpx) and refuses above twice that; ours is
+            # lower and checked from the header, before any pixel is decoded.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as probe:
                 image_format = probe.format
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise BadUpload(
-                        _("This image has too many pixels (%(megapixels)s megapixels): send a smaller photo.")
-                        % {"megapixels": probe.width * probe.height // 1_000_000},
-                        code="too_many_pixels",
-                    )
+                    raise _too_many_pixels(probe.width * probe.height)
                 # verify() checks the file's structure (CRCs, truncation) without decoding it...
                 probe.verify()
             # ...and leaves the image unusable: open it again, then decode the pixels for real.
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-            image.load()
+            with _refusing_truncated_files():
+                image.load()
     except BadUpload:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):  # fmt: skip
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(2 * Image.MAX_IMAGE_PIXELS) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise _not_an_image() from None
     return image, image_format
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import feeds, lead_views, milestone_views, sharing_views, views
+from projects import expense_views, feeds, lead_views, milestone_views, sharing_views, views
 
 app_name = "projects"
 
@@ -38,5 +38,13 @@ urlpatterns = [
         "p/<slug:slug>/manage/milestones/<int:milestone_id>/move/",
         milestone_views.milestone_move,
         name="milestone_move",
+    ),
+    # Expenses: the public list, recording and correcting for leads.
+    path("p/<slug:slug>/expenses/", expense_views.expense_list, name="expenses"),
+    path("p/<slug:slug>/manage/expenses/new/", expense_views.expense_add, name="expense_add"),
+    path(
+        "p/<slug:slug>/manage/expenses/<int:expense_id>/correct/",
+        expense_views.expense_correct_page,
+        name="expense_correct",
     ),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from projects import permissions, selectors, services, timeline
 from projects.errors import DomainError, NotAllowed, add_to_form
+from projects.expenses import project_spending
 from projects.forms import ProjectEditForm, ProjectFilterForm, ProjectForm
 from projects.models import Community, Project
 
@@ -50,6 +51,8 @@ def project_detail(request, slug):
         "viewer_is_lead": permissions.is_lead(request.user, project),
         "page_url": request.build_absolute_uri(project.get_absolute_url()),
         "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
+        # Collected, spent, balance: from the project's own annotations, no query (projects/expenses.py).
+        "spending": project_spending(project),
         "milestones": timeline.project_milestones(project=project),
         "timeline": timeline.project_timeline_page(
             project=project, viewer=request.user, number=request.GET.get(timeline.PAGE_PARAMETER)
