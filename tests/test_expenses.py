@@ -493,3 +493,37 @@ def test_the_timeline_partial_shows_an_expense_and_its_correction(project, lead)
     assert "Ciment" in shown and "Quincaillerie Asni" in shown
     assert "Correction: Doublon" in corrected
     assert "-1" in corrected  # the negative amount
+
+
+# --- Concurrency (PostgreSQL) ------------------------------------------------------------------
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_leads_correcting_the_same_expense_at_once_reverse_it_once():
+    from tests.test_concurrency import run_together
+
+    first_lead, second_lead = MemberFactory(password=None), MemberFactory(password=None)
+    project = ProjectFactory(created_by=first_lead, leads=[first_lead, second_lead])
+    expense = record(project, first_lead, amount="1200")
+
+    outcomes = run_together(
+        {
+            lead.handle: (
+                lambda lead=lead, amount=amount: expense_correct(
+                    expense=expense, actor=lead, reason="Montant", amount=Decimal(amount)
+                )
+            )
+            for lead, amount in ((first_lead, "1100"), (second_lead, "1000"))
+        }
+    )
+
+    kinds = sorted(kind for kind, _result in outcomes.values())
+    assert kinds == ["ok", "refused"]
+    refused = next(result for kind, result in outcomes.values() if kind == "refused")
+    # The code, not the message: the threads speak the site's default language.
+    assert refused.code == "already_corrected"
+    assert Expense.objects.filter(reverses=expense).count() == 1
+    assert Expense.objects.filter(project=project).count() == 3
+    spent = figures(project)[0][2]
+    assert spent in (Decimal("1100"), Decimal("1000"))
