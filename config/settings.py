@@ -139,6 +139,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tiwizi <no-reply@tiwizi.invalid>")
+# Emails of published updates (projects/update_emails.py): sent by a background thread of the
+# process that published them, unless UPDATE_EMAILS_WORKER is set, when `manage.py
+# send_update_emails` (run as a service) sends them.
+UPDATE_EMAILS_WORKER = env_bool("UPDATE_EMAILS_WORKER")
 
 # Card pledges (Stripe Checkout, donations/payments.py) are offered only when the secret key is
 # set; the webhook secret is the signing secret of the endpoint /stripe/webhook/ (README "Card payments").

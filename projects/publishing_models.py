@@ -7,9 +7,14 @@ entries pointing at those rows, written by the services that create them, so a p
 page or a feed reads one page of entries in a fixed number of queries.
 """
 
+import markdown
+import nh3
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
@@ -77,9 +82,23 @@ class Update(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("projects:update", kwargs={"slug": self.project.slug, "update_id": self.pk})
+
     @property
     def supporters_only(self):
         return self.audience == self.Audience.SUPPORTERS
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+    @cached_property
+    def body_html(self):
+        """The text as safe HTML, as the project's story is (Project.story_html): Markdown
+        rendered, then sanitised by nh3 (no scripts, no styles, no event attributes)."""
+        rendered = markdown.markdown(self.body or "", extensions=["extra", "sane_lists"])
+        return mark_safe(nh3.clean(rendered, link_rel="nofollow noopener noreferrer ugc"))
 
 
 class Expense(models.Model):

@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
+from accounts.models import Member
 from donations.models import Need, Pledge
 from donations.selectors import (
     filter_pledges,
@@ -29,6 +30,7 @@ from donations.selectors import (
 )
 from projects.expenses import spending_annotations
 from projects.models import Community, Membership, Project
+from projects.publishing_models import Milestone, Update
 
 # Shares are percentages (0 to 100). Multiplying before dividing keeps them meaningful on
 # SQLite, whose division of two whole numbers is a whole number.
@@ -170,6 +172,28 @@ def project_supporters_queryset(*, project):
         .select_related("donor", "need")
         .order_by("-created_at", "-id")
     )
+
+
+def project_supporter_members(*, project):
+    """The members with a standing pledge on one of the project's needs, each once however many
+    pledges they made: permissions.is_supporter as a queryset (keep the two in step)."""
+    standing = Pledge.objects.filter(need__project=project, donor=OuterRef("pk"), status__in=Pledge.STANDING_STATUSES)
+    return Member.objects.filter(Exists(standing))
+
+
+def project_published_updates(*, project, include_supporters_only):
+    """A project's published updates, newest first, with their authors and photos (two queries
+    a page). Supporters-only ones only when `include_supporters_only`: the caller asks
+    permissions.can_read_supporters_only."""
+    updates = Update.objects.filter(project=project, published_at__isnull=False)
+    if not include_supporters_only:
+        updates = updates.filter(audience=Update.Audience.PUBLIC)
+    return updates.select_related("author").prefetch_related("photos").order_by("-published_at", "-id")
+
+
+def project_milestones_with_photos(*, project):
+    """A project's milestones in their order, with their evidence photos (two queries)."""
+    return Milestone.objects.filter(project=project).prefetch_related("photos").order_by("position", "id")
 
 
 def project_pledges_for_leads(*, project, status=None, need_id=None, channel=None):

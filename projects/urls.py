@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import expense_views, feeds, lead_views, milestone_views, sharing_views, views
+from projects import expense_views, feeds, lead_views, milestone_views, sharing_views, update_views, views
 
 app_name = "projects"
 
@@ -47,4 +47,11 @@ urlpatterns = [
         expense_views.expense_correct_page,
         name="expense_correct",
     ),
+    # Updates: the public page, the unsubscribe link of their emails, writing for leads.
+    path("p/<slug:slug>/updates/<int:update_id>/", update_views.update_detail, name="update"),
+    path("p/<slug:slug>/unsubscribe/<str:token>/", update_views.update_unsubscribe, name="update_unsubscribe"),
+    path("p/<slug:slug>/manage/updates/", update_views.update_list, name="updates_manage"),
+    path("p/<slug:slug>/manage/updates/new/", update_views.update_add, name="update_add"),
+    path("p/<slug:slug>/manage/updates/<int:update_id>/edit/", update_views.update_edit, name="update_edit"),
+    path("p/<slug:slug>/manage/updates/<int:update_id>/publish/", update_views.update_publish, name="update_publish"),
 ]
