@@ -1,7 +1,7 @@
 """Photos of updates and evidence of milestones: attached by leads, stored without metadata."""
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from projects import cache_versions, images, permissions
@@ -28,9 +28,10 @@ def photo_attach(*, actor, update=None, milestone=None, file, caption=""):
     if not permissions.can_publish(actor, project):
         raise NotAllowed(_("Only the project's leads may add photos."))
     owner_filter = {"update": owner} if update is not None else {"milestone": owner}
-    existing = Photo.objects.filter(**owner_filter).aggregate(last=Max("position"))
-    count = Photo.objects.filter(**owner_filter).count()
-    if count >= MAX_PHOTOS_PER_OWNER:
+    if not images.is_new_upload(file):
+        raise DomainError(_("Choose a photo to add."), code="no_file", field="image")
+    existing = Photo.objects.filter(**owner_filter).aggregate(last=Max("position"), count=Count("pk"))
+    if existing["count"] >= MAX_PHOTOS_PER_OWNER:
         raise DomainError(
             _("At most %(count)s photos each: remove one before adding another.") % {"count": MAX_PHOTOS_PER_OWNER},
             code="too_many_photos",
