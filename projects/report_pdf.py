@@ -9,12 +9,15 @@ figures of projects.selectors.project_detail, in a fixed number of queries.
 Rendering shares the receipts' process-wide FontConfiguration and render lock
 (donations/receipt_pdf.py, FINDINGS.md): a configuration per render leaks memory. Like a
 receipt, it fetches nothing but the bundled fonts, files under MEDIA_ROOT and inline images:
-an image in the story pointing elsewhere is left out.
+an image in the story pointing elsewhere is left out. The PDF is cached under a hash of its
+HTML (see render_report_pdf).
 """
 
+import hashlib
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
@@ -25,6 +28,7 @@ from projects.expenses import project_expenses, project_spending
 from projects.publishing_models import Milestone
 from projects.templatetags.tiwizi import money, quantity
 
+REPORT_CACHE_SECONDS = 24 * 3600
 STYLESHEET = Path(settings.BASE_DIR) / "templates" / "projects" / "report.css"
 _stylesheet = None
 
@@ -96,7 +100,6 @@ def report_context(project):
         ],
         "supporters": project.supporters,
         "generated_on": timezone.localdate(),
-        "generated_at": timezone.localtime(),
         "page_url": settings.SITE_URL + project.get_absolute_url(),
     }
 
@@ -106,8 +109,18 @@ def render_report_html(project):
 
 
 def render_report_pdf(project):
-    """The report as PDF bytes, in the active language."""
+    """The report as PDF bytes, in the active language.
+
+    The HTML is cheap (tens of ms), the PDF is not (hundreds): the PDF is kept in the cache
+    under a hash of its HTML, so a report is laid out again only when something it shows
+    changed (or the next day: it carries its date).
+    """
     html = render_report_html(project)
-    with render_lock:
-        document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
-        return document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)
+    key = "tiwizi:report:" + hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        with render_lock:
+            document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
+            pdf = document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)
+        cache.set(key, pdf, REPORT_CACHE_SECONDS)
+    return pdf

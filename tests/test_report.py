@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import formats, timezone, translation
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from donations.models import Pledge
 from donations.services import reception_record
@@ -152,3 +153,22 @@ def test_report_reads_a_fixed_number_of_queries(client, project, django_assert_m
         ExpenseFactory(project=project, description=f"Achat {number}")
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/p/tighzit/report.pdf")
+
+
+@pytest.mark.django_db
+def test_report_is_laid_out_again_when_a_figure_changes_and_not_otherwise(client, project, monkeypatch):
+    first = client.get("/p/tighzit/report.pdf").content
+    rendered = []
+    original_write_pdf = HTML.write_pdf
+    monkeypatch.setattr(
+        HTML, "write_pdf", lambda self, *a, **k: rendered.append(1) or original_write_pdf(self, *a, **k)
+    )
+
+    assert client.get("/p/tighzit/report.pdf").content == first
+    assert rendered == []  # the cached PDF: nothing it shows changed
+
+    pledge = Pledge.objects.get(donor__handle="discreet_sara")
+    reception_record(pledge=pledge, actor=project.created_by, quantity=Decimal("5000"))
+    text = pdf_text(client.get("/p/tighzit/report.pdf"))
+    assert rendered == [1]
+    assert "Fonds de construction 40,000.00 MAD 25,000.00 MAD 20,000.00 MAD 15,000.00 MAD" in text
