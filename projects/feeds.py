@@ -8,8 +8,6 @@ drafts never appear. Two queries per feed, whatever the number of entries.
 
 from urllib.parse import urlsplit
 
-import markdown
-import nh3
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
@@ -34,12 +32,6 @@ FEED_KINDS = (
     TimelineEntry.Kind.THRESHOLD,
     TimelineEntry.Kind.EXPENSE,
 )
-
-
-def _update_html(update):
-    # As Project.story_html: Markdown rendered, then sanitised.
-    rendered = markdown.markdown(update.body or "", extensions=["extra", "sane_lists"])
-    return nh3.clean(rendered, link_rel="nofollow noopener noreferrer ugc")
 
 
 def public_entries(queryset):
@@ -92,7 +84,7 @@ def entry_title(entry):
 def entry_description(entry):
     """The entry's text as HTML (Atom content is escaped by the generator, readers render it)."""
     if entry.kind == TimelineEntry.Kind.UPDATE:
-        return _update_html(entry.update)
+        return entry.update.body_html
     if entry.kind == TimelineEntry.Kind.MILESTONE:
         milestone = entry.milestone
         parts = []
@@ -127,7 +119,10 @@ class TimelineFeed(Feed):
         return entry_description(entry)
 
     def item_link(self, entry):
-        # Each entry has its own anchor on the project page, so readers keep entries apart.
+        if entry.kind == TimelineEntry.Kind.UPDATE:
+            # The update's own page (its slug from the entry's project: no query per entry).
+            return reverse("projects:update", kwargs={"slug": entry.project.slug, "update_id": entry.update_id})
+        # Other entries have their own anchor on the project page, so readers keep them apart.
         return f"{entry.project.get_absolute_url()}#entry-{entry.pk}"
 
     def item_guid(self, entry):

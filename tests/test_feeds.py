@@ -12,12 +12,12 @@ from projects.expenses import expense_record
 from projects.milestones import milestone_create, milestone_update
 from projects.models import Project
 from projects.publishing_models import Milestone, TimelineEntry, Update
+from projects.updates import update_create, update_edit, update_publish
 from tests.factories import (
     CommunityFactory,
     NeedFactory,
     PledgeFactory,
     ProjectFactory,
-    UpdateFactory,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,18 +37,9 @@ def entry_titles(feed):
     return [entry.findtext(f"{ATOM}title") for entry in entries(feed)]
 
 
-def published_update(project, *, title, audience=Update.Audience.PUBLIC, at=None):
-    """An update as the publishing service leaves it: published_at set, with its timeline entry."""
-    at = at or timezone.now()
-    update = UpdateFactory(project=project, title=title, audience=audience, published_at=at)
-    TimelineEntry.objects.create(
-        project=project,
-        kind=TimelineEntry.Kind.UPDATE,
-        update=update,
-        at=at,
-        supporters_only=update.supporters_only,
-    )
-    return update
+def published_update(project, *, title, body="Merci à **toutes et tous**.", audience=Update.Audience.PUBLIC, at=None):
+    update = update_create(project=project, actor=project.created_by, title=title, body=body, audience=audience)
+    return update_publish(update=update, actor=project.created_by, now=at)
 
 
 def done_milestone(project, *, title, on):
@@ -91,7 +82,7 @@ def timeline(project):
         audience=Update.Audience.SUPPORTERS,
         at=now - timedelta(days=2),
     )
-    UpdateFactory(project=project, title="Brouillon pas encore publié")
+    update_create(project=project, actor=project.created_by, title="Brouillon pas encore publié", body="…")
     done_milestone(project, title="Terrain obtenu", on=(now - timedelta(days=5)).date())
     # A reception that takes a need from 0 to 50 %: the reception service records 25 and 50 %.
     need = NeedFactory(project=project, label="couverture", target_quantity=Decimal("20"))
@@ -146,21 +137,45 @@ def test_feed_entries_have_unique_stable_ids_and_links_to_their_place_on_the_pag
 
     # A new entry and an edited title leave the other entries' ids as they were.
     published_update(project, title="Les murs montent")
-    Update.objects.filter(pk=timeline["public"].pk).update(title="Les couvertures (200) sont arrivées")
+    update_edit(
+        update=timeline["public"],
+        actor=project.created_by,
+        title="Les couvertures (200) sont arrivées",
+        body="Merci.",
+        audience=Update.Audience.PUBLIC,
+    )
     second = parse(client.get("/p/tighzit/feed.atom"))
     assert [entry.findtext(f"{ATOM}id") for entry in entries(second)][1:] == ids
     assert "Les couvertures (200) sont arrivées" in entry_titles(second)
 
-    public_entry = timeline["public"].entry
-    by_title = {entry.findtext(f"{ATOM}title"): entry for entry in entries(second)}
-    link = by_title["Les couvertures (200) sont arrivées"].find(f"{ATOM}link").get("href")
-    assert link == f"http://testserver/p/tighzit/#entry-{public_entry.pk}"
+    # An update links to its own page; other entries to their place on the project's timeline.
+    links = {entry.findtext(f"{ATOM}title"): entry.find(f"{ATOM}link").get("href") for entry in entries(second)}
+    assert (
+        links["Les couvertures (200) sont arrivées"] == f"http://testserver/p/tighzit/updates/{timeline['public'].pk}/"
+    )
+    milestone_entry = TimelineEntry.objects.get(kind="milestone")
+    assert links["Milestone reached: Terrain obtenu"] == f"http://testserver/p/tighzit/#entry-{milestone_entry.pk}"
+
+
+@pytest.mark.django_db
+def test_an_update_turned_supporters_only_leaves_the_feed(client, project, timeline):
+    update_edit(
+        update=timeline["public"],
+        actor=project.created_by,
+        title="Les couvertures sont arrivées",
+        body="Pour nos soutiens.",
+        audience=Update.Audience.SUPPORTERS,
+    )
+
+    assert "Les couvertures sont arrivées" not in entry_titles(parse(client.get("/p/tighzit/feed.atom")))
+    assert "Les couvertures sont arrivées" not in entry_titles(
+        parse(client.get(f"/c/{project.community.slug}/feed.atom"))
+    )
 
 
 @pytest.mark.django_db
 def test_update_text_in_the_feed_is_sanitised_html(client, project):
-    update = published_update(project, title="Merci")
-    Update.objects.filter(pk=update.pk).update(body="Merci à **tous**. <script>alert(1)</script>")
+    published_update(project, title="Merci", body="Merci à **tous**. <script>alert(1)</script>")
 
     feed = parse(client.get("/p/tighzit/feed.atom"))
 
