@@ -113,7 +113,7 @@ def _refusing_truncated_files():
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
-def _decode(data):
+def _decode(data, max_width):
     """Open, check and fully decode an image, or raise BadUpload. Returns (image, format)."""
     try:
         with warnings.catch_warnings():
@@ -128,6 +128,11 @@ def _decode(data):
                 probe.verify()
             # ...and leaves the image unusable: open it again, then decode the pixels for real.
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            if image_format == "JPEG":
+                # JPEG can decode at 1/2, 1/4 or 1/8 scale directly: Pillow picks the smallest
+                # that still covers max_width on both sides (turned upright or not). A 12 Mpx
+                # photo then takes a quarter of the time and memory.
+                image.draft(None, (max_width, max_width))
             with _refusing_truncated_files():
                 image.load()
     except BadUpload:
@@ -170,7 +175,7 @@ def _encode(image, image_format):
 def process_image(file, *, max_width=PHOTO_MAX_WIDTH, max_bytes=MAX_UPLOAD_BYTES):
     """An uploaded photo, checked and re-encoded without metadata, as a ContentFile named
     `<random>.<jpg|png|webp>`. Raises BadUpload (unreadable, wrong format, too large)."""
-    image, image_format = _decode(_read(file, max_bytes))
+    image, image_format = _decode(_read(file, max_bytes), max_width)
     try:
         # Upright first: the EXIF orientation is about to be dropped with the rest.
         image = ImageOps.exif_transpose(image)
