@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from donations.services import reception_record
+from projects import selectors
 from projects.models import Project
+from projects.social_card import card_content
 from tests.factories import CommunityFactory, NeedFactory, PledgeFactory, ProjectFactory
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -183,3 +185,37 @@ def test_project_page_offers_the_badge_snippet_and_the_report(client, project):
 
     assert "[![Tiwizi: Classe de Tighzit](http://testserver/p/tighzit/badge.svg)](http://testserver/p/tighzit/)" in page
     assert 'href="/p/tighzit/report.pdf"' in page
+
+
+@pytest.mark.django_db
+def test_social_card_shows_three_needs_and_counts_the_others_when_there_are_more_than_four(project, settings):
+    # The card is drawn in the site's language, whoever asks: English here, for the texts.
+    settings.LANGUAGE_CODE = "en"
+    for number in range(3):
+        NeedFactory(project=project, label=f"article {number}", target_quantity=Decimal("10"))
+
+    content = card_content(selectors.project_detail(slug="tighzit"))
+
+    assert [bar["label"] for bar in content["bars"]] == ["Fonds de construction", "pupitre", "article 0"]
+    assert content["bars"][0]["figure"] == "0 of 40,000 MAD received"
+    assert content["more"] == "and 2 other needs on the project page"
+    assert content["hashtag"] == "#TighzitClasse"
+
+
+@pytest.mark.django_db
+def test_social_card_of_a_project_without_needs_is_drawn(client):
+    ProjectFactory(slug="tighzit", hashtag="")
+
+    _, png = card(client)
+
+    assert Image.open(io.BytesIO(png)).size == (1200, 630)
+
+
+@pytest.mark.django_db
+def test_card_and_badge_of_a_draft_are_private_to_who_may_see_it(client, login):
+    project = ProjectFactory(slug="tighzit", status=Project.Status.DRAFT)
+
+    assert client.get("/p/tighzit/card.png").status_code == 404
+    lead = login(project.created_by)
+    assert "private" in lead.get("/p/tighzit/card.png")["Cache-Control"]
+    assert "private" in lead.get("/p/tighzit/badge.svg")["Cache-Control"]
