@@ -111,6 +111,8 @@ def entry_description(entry):
 
 class TimelineFeed(Feed):
     feed_type = Atom1Feed
+    # RFC 4287: a feed names an author unless every entry does (milestones and thresholds don't).
+    author_name = "Tiwizi"
 
     def item_title(self, entry):
         return entry_title(entry)

@@ -108,6 +108,7 @@ def test_project_feed_is_atom_with_its_id_title_links_and_updated(client, projec
     assert feed.findtext(f"{ATOM}id") == "http://testserver/p/tighzit/"
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
     assert links == {"alternate": "http://testserver/p/tighzit/", "self": "http://testserver/p/tighzit/feed.atom"}
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Tiwizi"
     # The feed's "updated" is its newest entry's date.
     newest = max(entry.findtext(f"{ATOM}updated") for entry in entries(feed))
     assert feed.findtext(f"{ATOM}updated") == newest
