@@ -81,3 +81,9 @@ bench-api: install-dev
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
 	$(PY) bench/api.py
+
+# The project page's render time with 0, 20 and 200 timeline entries (not a test): in process,
+# SQLite in a temporary folder; DATABASE_URL=postgres://… make bench-page for PostgreSQL.
+.PHONY: bench-page
+bench-page: install-dev
+	$(PY) bench/project_page.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
