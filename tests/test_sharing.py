@@ -219,3 +219,16 @@ def test_card_and_badge_of_a_draft_are_private_to_who_may_see_it(client, login):
     lead = login(project.created_by)
     assert "private" in lead.get("/p/tighzit/card.png")["Cache-Control"]
     assert "private" in lead.get("/p/tighzit/badge.svg")["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_card_and_badge_read_a_fixed_number_of_queries(client, project, django_assert_num_queries):
+    for number in range(6):
+        need = NeedFactory(project=project, label=f"article {number}", target_quantity=Decimal("10"))
+        PledgeFactory(need=need, quantity=Decimal("4"))
+
+    # The project with its progress, its leads, its needs with theirs.
+    with django_assert_num_queries(3):
+        card(client)
+    with django_assert_num_queries(1):
+        badge(client)
