@@ -170,6 +170,16 @@ class Receipt(models.Model):
         related_name="replaced_by",
         verbose_name=_("replaces"),
     )
+    # A gift is on one valid receipt only: when a donor's yearly receipt is issued, the per-gift
+    # receipts it covers are voided and point to it (receipts.py).
+    replaced_by_yearly = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_gift_receipts",
+        verbose_name=_("replaced by the yearly receipt"),
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     # Everything the document prints, as it was when issued (see receipts.py for the keys).
     snapshot = models.JSONField(_("contents"))
