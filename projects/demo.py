@@ -22,6 +22,7 @@ from donations.selectors import needs_with_progress
 from donations.services import need_create, pledge_cancel, pledge_create, reception_record
 from projects.admin import moderators_group
 from projects.models import Community, Project
+from projects.publishing_demo import load_publishing
 from projects.services import (
     community_create,
     community_join,
@@ -594,13 +595,14 @@ class DemoLoader:
             )
         for spec in demo.pledges:
             self.load_pledge(spec, need=needs[spec.need], lead=lead)
+        published = load_publishing(project=project, lead=lead, title=demo.title)
         if demo.status in (Project.Status.CLOSED, Project.Status.COMPLETED):
             project_transition(project=project, actor=lead, to_status=Project.Status.CLOSED, note=demo.closing_note)
         if demo.status == Project.Status.COMPLETED:
             project_transition(
                 project=project, actor=lead, to_status=Project.Status.COMPLETED, note=demo.completion_note
             )
-        self._created(f"project {demo.title} ({len(needs)} needs, {len(demo.pledges)} pledges)")
+        self._created(f"project {demo.title} ({len(needs)} needs, {len(demo.pledges)} pledges, {published} published)")
 
     def load_pledge(self, spec, *, need, lead):
         donor = self.members[spec.donor]

@@ -16,7 +16,7 @@ from donations.selectors import needs_with_progress, project_progress_annotation
 from projects import permissions
 from projects.admin import MODERATORS_GROUP
 from projects.demo import DEMO_PASSWORD
-from projects.models import Community, Project
+from projects.models import Community, Project, TimelineEntry, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +187,17 @@ def test_demo_emails_are_in_the_invalid_domain(demo):
 
     assert emails
     assert all(email.endswith(".invalid") for email in emails)
+
+
+def test_demo_projects_publish_milestones_updates_and_expenses_on_their_timeline(demo):
+    aghbar = Project.objects.get(slug="vetements-chauds-pour-aghbar")
+    assert list(aghbar.milestones.values_list("status", flat=True)) == ["done", "done", "done"]
+    assert aghbar.updates.filter(published_at__isnull=False).count() == 3
+    assert aghbar.updates.filter(audience=Update.Audience.SUPPORTERS).count() == 1
+    lome = Project.objects.get(slug="instantresilience-lome")
+    assert sum(expense.amount for expense in lome.expenses.all()) == Decimal("51500")
+    # Every published thing has its one timeline entry, and the demo's history is spread over weeks.
+    kinds = set(TimelineEntry.objects.filter(project=aghbar).values_list("kind", flat=True))
+    assert kinds == {"update", "milestone", "threshold"}
+    entry_dates = TimelineEntry.objects.filter(project=aghbar, kind="update").values_list("at__date", flat=True)
+    assert len(set(entry_dates)) == 3
