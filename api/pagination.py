@@ -47,3 +47,7 @@ class CursorPagination(_StrictPageSize, pagination.CursorPagination):
 
 class ReceptionCursorPagination(CursorPagination):
     ordering = ("-recorded_at", "-id")
+
+
+class UpdateCursorPagination(CursorPagination):
+    ordering = ("-published_at", "-id")

@@ -15,6 +15,7 @@ from donations.models import QUANTITY_FIELD, Need, Pledge, Reception
 from donations.receipt_models import Receipt
 from projects.currencies import Currency
 from projects.models import Category, Community, Project
+from projects.publishing_models import Expense, Milestone, Update
 
 QUANTITY = {"max_digits": QUANTITY_FIELD["max_digits"], "decimal_places": QUANTITY_FIELD["decimal_places"]}
 PERCENT = {"max_digits": 6, "decimal_places": 2}
@@ -454,3 +455,90 @@ class ReceiptVerificationSerializer(serializers.Serializer):
     items = ReceiptItemSerializer(many=True, source="public.items")
     replaced_by = serializers.CharField(source="replaced_by_number", allow_null=True)
     void_reason = serializers.CharField(allow_blank=True)
+
+
+# What projects publish: updates, milestones, expenses ---------------------------------------
+
+
+def _file_url(request, file):
+    if not file:
+        return None
+    return request.build_absolute_uri(file.url) if request is not None else file.url
+
+
+class PhotoSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    caption = serializers.CharField(allow_blank=True)
+
+    def get_url(self, photo) -> str:
+        return _file_url(self.context.get("request"), photo.image)
+
+
+class UpdateSerializer(serializers.ModelSerializer):
+    """A published update. Who may read a supporters-only one is the views' question (the rules)."""
+
+    author = serializers.CharField(source="author.handle", read_only=True, help_text="The lead's handle.")
+    body = serializers.CharField(read_only=True, help_text="Markdown, as the lead wrote it.")
+    body_html = serializers.SerializerMethodField(help_text="The text rendered and sanitised.")
+    photos = PhotoSerializer(many=True, read_only=True)
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Update
+        fields = ["id", "title", "body", "body_html", "audience", "author", "published_at", "photos", "page_url"]
+
+    def get_body_html(self, update) -> str:
+        return str(update.body_html)
+
+    def get_page_url(self, update) -> str:
+        path = reverse("projects:update", args=[update.project.slug, update.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    photos = PhotoSerializer(many=True, read_only=True, help_text="Evidence photos.")
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "position",
+            "title",
+            "description",
+            "target_date",
+            "status",
+            "done_on",
+            "evidence_note",
+            "photos",
+        ]
+
+
+class ExpenseSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**QUANTITY, read_only=True, help_text="Negative for a correction.")
+    need = NeedBriefSerializer(read_only=True, allow_null=True)
+    scan = serializers.SerializerMethodField(help_text="The supplier's receipt (image or PDF), if any.")
+    reverses = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The expense this entry corrects."
+    )
+
+    class Meta:
+        model = Expense
+        fields = [
+            "id",
+            "description",
+            "supplier",
+            "amount",
+            "currency",
+            "spent_on",
+            "need",
+            "scan",
+            "reverses",
+            "recorded_at",
+        ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_scan(self, expense):
+        return _file_url(self.context.get("request"), expense.scan)

@@ -30,7 +30,7 @@ from api.filters import (
     SelectorFilterBackend,
     cleaned_filters,
 )
-from api.pagination import CursorPagination, ReceptionCursorPagination
+from api.pagination import CursorPagination, ReceptionCursorPagination, UpdateCursorPagination
 from api.response_cache import cached_json
 from api.schema import ErrorSerializer
 from api.throttling import PledgeThrottle
@@ -41,6 +41,7 @@ from donations.models import Need, Pledge, Reception
 from donations.receipt_models import Receipt
 from projects import cache_versions, selectors, services
 from projects import permissions as rules
+from projects.expenses import project_expenses
 from projects.models import Community, Project
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -120,7 +121,7 @@ class CommunityViewSet(viewsets.GenericViewSet):
 class ProjectViewSet(viewsets.GenericViewSet):
     queryset = Project.objects.all()
     # Served through api/response_cache.py (which also counts their throttle).
-    cached_actions = ("list", "retrieve")
+    cached_actions = ("list", "retrieve", "updates", "milestones", "expenses")
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     filter_backends = [SelectorFilterBackend]
@@ -137,6 +138,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
             "transition": serializers.TransitionSerializer,
             "supporters": serializers.SupporterSerializer,
             "pledges": serializers.PledgeSerializer,
+            "updates": serializers.UpdateSerializer,
+            "milestones": serializers.MilestoneSerializer,
+            "expenses": serializers.ExpenseSerializer,
         }.get(self.action, serializers.ProjectDetailSerializer)
 
     def _detail_response(self, slug, status_code=status.HTTP_200_OK):
@@ -230,6 +234,64 @@ class ProjectViewSet(viewsets.GenericViewSet):
         for pledge in page:
             pledge.need.project = project
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _published_list(self, request, slug, rows, *, scope, project=None):
+        """A page of what the project publishes, kept in the shared cache for `scope` (None: not
+        kept). Only a public project's page is kept: a draft's is its leads' and moderators'."""
+        public = []
+
+        def build():
+            nonlocal project
+            project = project or _visible_project(request, slug)
+            public.append(project.status in Project.PUBLIC_STATUSES)
+            page = self.paginate_queryset(rows(project))
+            for row in page:
+                row.project = project  # the page URLs need the slug: no query per row
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+        return cached_json(
+            request,
+            version_keys=[cache_versions.project_key(slug)],
+            scope=scope,
+            build=build,
+            keep=lambda data: public == [True],
+        )
+
+    @extend_schema(responses=serializers.UpdateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=UpdateCursorPagination)
+    def updates(self, request, slug):
+        """The project's published updates, newest first. Those for supporters only are listed to
+        its supporters, leads and the community's moderators, to nobody else."""
+        project, readers = None, False
+        if request.user.is_authenticated:
+            project = _visible_project(request, slug)
+            readers = rules.can_read_supporters_only(request.user, project)
+        # Those who may read supporters-only updates get a response of their own, never kept in
+        # the shared cache; everybody else gets the public updates, the same for all of them.
+        return self._published_list(
+            request,
+            slug,
+            lambda project: selectors.project_published_updates(project=project, include_supporters_only=readers),
+            scope=None if readers else "public",
+            project=project,
+        )
+
+    @extend_schema(responses=serializers.MilestoneSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def milestones(self, request, slug):
+        """The project's milestones in their order, with their evidence photos."""
+        return self._published_list(
+            request, slug, lambda project: selectors.project_milestones_with_photos(project=project), scope="public"
+        )
+
+    @extend_schema(responses=serializers.ExpenseSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def expenses(self, request, slug):
+        """What was spent from what was collected, newest first, corrections included (a
+        correction is a negative entry that names the expense it reverses)."""
+        return self._published_list(
+            request, slug, lambda project: project_expenses(project).order_by("-spent_on", "-id"), scope="public"
+        )
 
 
 # Needs ---------------------------------------------------------------------------------------

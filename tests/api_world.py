@@ -6,6 +6,7 @@ project's community). Clients authenticate with API tokens, as bots do.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from rest_framework.test import APIClient
@@ -14,7 +15,11 @@ from api.services import token_create
 from donations.models import Pledge
 from donations.receipt_models import Receipt
 from donations.services import reception_record
+from projects.expenses import expense_record
+from projects.milestones import milestone_create
 from projects.models import Project
+from projects.publishing_models import Update
+from projects.updates import update_create
 from tests.factories import (
     CommunityFactory,
     IssuerFactory,
@@ -43,6 +48,11 @@ class World:
     reception: object
     receipted_pledge: object
     receipt: object
+    public_update: object
+    supporters_update: object
+    draft_update: object
+    milestone: object
+    expense: object
     members: dict
 
     def client(self, role):
@@ -85,6 +95,30 @@ def build_world():
     )
     reception_record(pledge=receipted_pledge, actor=lead, quantity=Decimal("300"))
     receipt = Receipt.objects.get(pledge=receipted_pledge)
+    # What the project published: updates for everyone and for supporters only (donor and
+    # other_donor are supporters), a draft, a milestone done and an expense.
+    public_update = update_create(
+        project=project, actor=lead, title="Les murs sont montés", body="Merci **à tous**.", publish=True
+    )
+    supporters_update = update_create(
+        project=project,
+        actor=lead,
+        title="Réservé aux soutiens",
+        body="Le plan de la classe.",
+        audience=Update.Audience.SUPPORTERS,
+        publish=True,
+    )
+    draft_update = update_create(project=project, actor=lead, title="Brouillon secret", body="À relire")
+    milestone = milestone_create(project=project, actor=lead, title="Terrain obtenu")
+    expense = expense_record(
+        project=project,
+        actor=lead,
+        description="Ciment",
+        supplier="Quincaillerie Atlas",
+        amount=Decimal("1200"),
+        spent_on=date(2026, 3, 1),
+        need=cash_need,
+    )
     members = {
         "donor": donor,
         "other_donor": other_donor,
@@ -105,5 +139,10 @@ def build_world():
         reception=reception,
         receipted_pledge=receipted_pledge,
         receipt=receipt,
+        public_update=public_update,
+        supporters_update=supporters_update,
+        draft_update=draft_update,
+        milestone=milestone,
+        expense=expense,
         members=members,
     )

@@ -28,6 +28,13 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def update_emails_by_the_worker(settings):
+    """Published updates queue emails for the worker command (as with UPDATE_EMAILS_WORKER=1):
+    no background sending thread outlives a test. Tests of that thread turn it back on."""
+    settings.UPDATE_EMAILS_WORKER = True
+
+
 @pytest.fixture
 def password():
     return PASSWORD

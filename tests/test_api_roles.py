@@ -70,6 +70,23 @@ CASES = [
         None,
         members(403, lead=200, moderator=200),
     ),
+    ("project updates", "get", lambda w: "/api/v1/projects/tighzit/updates/", None, everyone(200)),
+    (
+        "draft project updates",
+        "get",
+        lambda w: "/api/v1/projects/brouillon/updates/",
+        None,
+        {A: 404, D: 404, OD: 404, L: 200, OL: 404, M: 200},
+    ),
+    ("project milestones", "get", lambda w: "/api/v1/projects/tighzit/milestones/", None, everyone(200)),
+    ("project expenses", "get", lambda w: "/api/v1/projects/tighzit/expenses/", None, everyone(200)),
+    (
+        "draft project expenses",
+        "get",
+        lambda w: "/api/v1/projects/brouillon/expenses/",
+        None,
+        {A: 404, D: 404, OD: 404, L: 200, OL: 404, M: 200},
+    ),
     ("needs", "get", lambda w: "/api/v1/needs/?project=tighzit", None, everyone(200)),
     ("need", "get", lambda w: f"/api/v1/needs/{w.cash_need.pk}/", None, everyone(200)),
     (
@@ -243,3 +260,18 @@ def test_receipts_list_shows_only_mine_and_verification_never_names_the_donor():
     )
     assert "secret_donor" not in str(body)
     assert world.client("anonymous").get("/api/v1/receipts/verify/nope/").status_code == 404
+
+
+# Who reads the supporters-only update: the supporters (both donors), the leads, the moderators.
+READS_SUPPORTERS_ONLY = {A: False, D: True, OD: True, L: True, OL: False, M: True}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_supporters_only_updates_are_listed_to_supporters_leads_and_moderators_only(role):
+    world = build_world()
+    rows = world.client(role).get("/api/v1/projects/tighzit/updates/").json()["results"]
+    expected = [world.supporters_update.pk] if READS_SUPPORTERS_ONLY[role] else []
+    # Newest first; the draft is nobody's through the API, not even its lead's.
+    assert [row["id"] for row in rows] == [*expected, world.public_update.pk]
+    assert "Brouillon secret" not in str(rows)
