@@ -5,7 +5,7 @@ Run from the project folder:
 
 1. A fresh database (SQLite in a temporary folder unless --database-url is given; it must not
    hold anything you want to keep: the benchmark migrates it and adds its own rows) with three
-   projects alike in everything (5 needs, 40 pledges, receptions, 3 milestones) except their
+   projects alike in everything (5 needs, 40 pledges, receptions, 3 planned milestones) but their
    timelines: one has none, one has a page's worth (20), the last `--entries` entries, mixing
    updates (some with a photo, some for supporters only), done milestones (some with evidence
    photos), thresholds and expenses.
@@ -99,10 +99,17 @@ def populate(entries):
         )
         for n, title in enumerate(("Terrain obtenu", "Murs montés", "Toit posé")):
             Milestone.objects.create(project=project, position=n, title=title, target_date=start.date())
+        # A mix as a project would have it, the same on every page of 20: mostly updates and
+        # expenses, a done milestone every 25 entries, a threshold every 10 (20 in all: 4 per need).
+        thresholds = 0
         for number in range(timeline_length):
             at = start + timedelta(hours=number)
             kind = number % 10
-            if kind in (0, 1, 2, 3):
+            if number % 25 == 12:
+                kind = "milestone"
+            elif kind == 6 and thresholds < 20:
+                kind = "threshold"
+            if kind in (0, 1, 2, 3, 4):
                 audience = "supporters" if kind == 3 else "public"
                 update = Update.objects.create(
                     project=project,
@@ -124,11 +131,11 @@ def populate(entries):
                 TimelineEntry.objects.create(
                     project=project, kind="update", at=at, update=update, supporters_only=audience == "supporters"
                 )
-            elif kind in (4, 5, 6):
+            elif kind == "milestone":
                 milestone = Milestone.objects.create(
                     project=project, position=number, title=f"Étape {number}", status="done", done_on=at.date()
                 )
-                if kind == 4:
+                if number % 50 == 12:
                     Photo.objects.create(
                         project=project,
                         milestone=milestone,
@@ -138,11 +145,14 @@ def populate(entries):
                         uploaded_by=lead,
                     )
                 TimelineEntry.objects.create(project=project, kind="milestone", at=at, milestone=milestone)
-            elif kind == 7 and ProgressThreshold.objects.filter(project=project).count() < 20:
-                done = ProgressThreshold.objects.filter(project=project).count()
+            elif kind == "threshold":
                 threshold = ProgressThreshold.objects.create(
-                    project=project, need=needs[done // 4], percent=ProgressThreshold.PERCENTS[done % 4], reached_at=at
+                    project=project,
+                    need=needs[thresholds // 4],
+                    percent=ProgressThreshold.PERCENTS[thresholds % 4],
+                    reached_at=at,
                 )
+                thresholds += 1
                 TimelineEntry.objects.create(project=project, kind="threshold", at=at, threshold=threshold)
             else:
                 expense = Expense.objects.create(
