@@ -143,11 +143,12 @@ def update_publish(*, update, actor, now=None):
     )
     update.project = project
     member_ids = update_recipients(update=update).values_list("pk", flat=True)
-    UpdateEmail.objects.bulk_create(
+    queued = UpdateEmail.objects.bulk_create(
         [UpdateEmail(update=update, member_id=member_id) for member_id in member_ids.iterator()], batch_size=500
     )
     cache_versions.project_changed(project)
-    transaction.on_commit(update_emails.emails_queued)
+    if queued:
+        transaction.on_commit(update_emails.emails_queued)
     return update
 
 
