@@ -21,7 +21,7 @@ from projects.errors import DomainError, add_to_form
 def receipt_verify(request, code):
     """Anyone holding a receipt checks it here: genuine, valid or void, and what it says —
     number, dates, issuer, projects, amounts or items, never the donor."""
-    receipt = Receipt.objects.select_related("issuer", "replaced_by").filter(code=code).first()
+    receipt = Receipt.objects.select_related("issuer", "replaced_by", "replaced_by_yearly").filter(code=code).first()
     if receipt is None:
         return render(request, "receipts/not_found.html", {"code": code}, status=404)
     return render(

@@ -8,6 +8,12 @@ What a receipt guarantees:
   issues a replacement that names it;
 - a pledge has at most one valid receipt, and a donor at most one valid yearly receipt per
   issuer and year (database constraints, whatever happens in the code);
+- a gift is on exactly one valid receipt, so it cannot be claimed twice: once a donor's yearly
+  receipt for an issuer and year exists, it alone covers that year's gifts. Issuing it voids the
+  per-gift receipts it covers ("replaced by yearly receipt N", which the verification page
+  shows), in the same transaction; a later change to a gift of that year (another delivery, a
+  refund) reissues the yearly receipt — voided, and replaced by one naming it — instead of a
+  per-gift receipt. A per-gift receipt covers only the gifts of years without a yearly receipt;
 - its PDF is rendered once, after the commit (never while the counter is locked), and stored;
   every later download returns the same bytes.
 
@@ -17,6 +23,7 @@ Entry points for other parts of Tiwizi (keyword-only, stable):
   nothing is left (a full refund). Idempotent: nothing changes when nothing did. Call it inside
   the transaction that recorded the change (reception_record does; so should card payments
   and refunds).
+  It also reissues the yearly receipts covering the pledge's gifts when what they say changed.
 - receipt_void_for_pledge(pledge=…, reason) — void the pledge's receipt without replacement.
 - yearly_receipt_issue(donor=…, issuer=…, year=…) — the donor's yearly receipt, at most once
   (yearly_receipts_issue(donors=[…], …) for many in one transaction).
@@ -120,10 +127,12 @@ def _project_snapshot(project):
     return {"title": project.title, "place": project.place}
 
 
-def _pledge_lines(pledge, *, tax_receipt):
-    """One line per reception of the pledge; a refund, if any, as a negative line."""
+def _pledge_lines(pledge, *, tax_receipt, yearly_years=()):
+    """One line per reception of the pledge, except those of `yearly_years` (on yearly receipts);
+    a refund, if any, as a negative line."""
     need = pledge.need
-    receptions = list(Reception.objects.filter(pledge=pledge).order_by("received_on", "id"))
+    all_receptions = list(Reception.objects.filter(pledge=pledge).order_by("received_on", "id"))
+    receptions = [reception for reception in all_receptions if reception.received_on.year not in yearly_years]
     lines = []
     for reception in receptions:
         line = {
@@ -141,19 +150,22 @@ def _pledge_lines(pledge, *, tax_receipt):
             line["value"] = _decimal(reception.quantity * need.estimated_unit_value)
         lines.append(line)
     gross = sum((reception.quantity for reception in receptions), Decimal(0))
-    net = pledge_received(pledge)  # net of card refunds
-    if need.is_cash and net < gross:
+    # Card refunds (net of the pledge below all it received) come off the gifts this receipt
+    # covers, never below zero (as on yearly receipts).
+    refunded = sum((reception.quantity for reception in all_receptions), Decimal(0)) - pledge_received(pledge)
+    refunded = min(refunded, gross) if need.is_cash else Decimal(0)
+    if refunded > 0:
         lines.append(
             {
                 "date": "",
                 "label": "",
                 "kind": "refund",
-                "quantity": _decimal(net - gross),
+                "quantity": _decimal(-refunded),
                 "unit": "",
-                "value": _decimal(net - gross),
+                "value": _decimal(-refunded),
             }
         )
-    return lines, net
+    return lines, gross - refunded
 
 
 def _totals(lines, currency):
@@ -167,13 +179,14 @@ def _totals(lines, currency):
     }
 
 
-def _single_snapshot(pledge, issuer):
-    """What a receipt for this pledge prints now, or None when nothing arrived (or all went back)."""
+def _single_snapshot(pledge, issuer, *, yearly_years=()):
+    """What a receipt for this pledge prints now, or None when nothing arrived (or all went back,
+    or all is on yearly receipts: those of `yearly_years`)."""
     need = pledge.need
     project = need.project
     identity = _tax_identity(pledge.donor)
     tax_receipt = bool(issuer.french_tax_receipts and identity)
-    lines, net = _pledge_lines(pledge, tax_receipt=tax_receipt)
+    lines, net = _pledge_lines(pledge, tax_receipt=tax_receipt, yearly_years=yearly_years)
     if not lines or net <= 0:
         return None
     return {
@@ -233,11 +246,16 @@ def _create_receipt(*, issuer, kind, donor, pledge, snapshot, replaces=None, del
     return receipt
 
 
-def _void(receipt, reason):
+def _void(receipt, reason, *, replaced_by_yearly=None):
     receipt.status = Receipt.Status.VOID
     receipt.void_reason = reason
     receipt.voided_at = timezone.now()
-    receipt.save(update_fields=["status", "void_reason", "voided_at"])
+    receipt.replaced_by_yearly = replaced_by_yearly
+    receipt.save(update_fields=["status", "void_reason", "voided_at", "replaced_by_yearly"])
+
+
+def _replaced_by_yearly_reason(yearly):
+    return _("Replaced by yearly receipt %(number)s, which covers this gift.") % {"number": yearly.number}
 
 
 def _issuer_of(project):
@@ -270,18 +288,60 @@ def receipt_issue_for_pledge(*, pledge, reason=""):
     issuer = _issuer_of(pledge.need.project)
     if issuer is None:
         return None
+    # The yearly receipts that cover some of its gifts (locked: they may be reissued below).
+    years = [day.year for day in Reception.objects.filter(pledge=pledge).dates("received_on", "year")]
+    yearly = list(
+        Receipt.objects.select_for_update(of=("self",))
+        .select_related("issuer", "donor")
+        .valid()
+        .filter(kind=Receipt.Kind.YEARLY, issuer=issuer, donor=pledge.donor, year__in=years)
+        .order_by("year")
+    )
     current = Receipt.objects.select_for_update().filter(pledge=pledge, kind=Receipt.Kind.SINGLE).valid().first()
-    snapshot = _single_snapshot(pledge, issuer)
-    if snapshot is None:
-        if current is not None:
-            _void(current, reason or _("Nothing received remains on this pledge."))
-        return None
+    receipt = _single_receipt_sync(
+        pledge, issuer, current=current, yearly_years={receipt.year for receipt in yearly}, reason=reason
+    )
+    # Counters are locked in one order everywhere: per-gift, then yearly.
+    for current_yearly in yearly:
+        _yearly_receipt_sync(current_yearly, reason=reason)
+    return receipt
+
+
+def _single_receipt_sync(pledge, issuer, *, current, yearly_years, reason="", replaced_by_yearly=None):
+    """The pledge's per-gift receipt for the gifts not on yearly receipts: kept, voided, or
+    voided and replaced. `replaced_by_yearly`: the yearly receipt that now covers `current`'s
+    gifts of its year (it is voided pointing to it)."""
+    snapshot = _single_snapshot(pledge, issuer, yearly_years=yearly_years)
     if current is not None:
-        if _content(current.snapshot) == _content(snapshot):
+        if snapshot is not None and _content(current.snapshot) == _content(snapshot):
             return current
-        _void(current, reason or _("Replaced after a new reception was recorded."))
+        if replaced_by_yearly is not None:
+            _void(current, _replaced_by_yearly_reason(replaced_by_yearly), replaced_by_yearly=replaced_by_yearly)
+        elif snapshot is None:
+            _void(current, reason or _("Nothing received remains on this pledge."))
+        else:
+            _void(current, reason or _("Replaced after a new reception was recorded."))
+    if snapshot is None:
+        return None
     return _create_receipt(
         issuer=issuer, kind=Receipt.Kind.SINGLE, donor=pledge.donor, pledge=pledge, snapshot=snapshot, replaces=current
+    )
+
+
+def _yearly_receipt_sync(current, *, reason=""):
+    """Bring a valid yearly receipt in line with the year's gifts: kept when it still tells the
+    truth, else voided and replaced by one naming it (or voided when nothing is left)."""
+    donor, issuer = current.donor, current.issuer
+    receptions = _yearly_receptions_of(issuer=issuer, year=current.year, donor_ids=[donor.pk])[donor.pk]
+    snapshot = _yearly_snapshot(issuer=issuer, year=current.year, receptions=receptions, identity=_tax_identity(donor))
+    if snapshot is None:
+        _void(current, reason or _("Nothing received remains in this year."))
+        return None
+    if _content(current.snapshot) == _content(snapshot):
+        return current
+    _void(current, reason or _("Replaced after a change to the year's gifts."))
+    return _create_receipt(
+        issuer=issuer, kind=Receipt.Kind.YEARLY, donor=donor, pledge=None, snapshot=snapshot, replaces=current
     )
 
 
@@ -297,14 +357,33 @@ def receipt_void_for_pledge(*, pledge, reason):
     current = Receipt.objects.select_for_update().filter(pledge=pledge, kind=Receipt.Kind.SINGLE).valid().first()
     if current is not None:
         _void(current, reason)
-    return current
+        return current
+    yearly = (
+        Receipt.objects.valid()
+        .filter(kind=Receipt.Kind.YEARLY, donor=pledge.donor, replaced_gift_receipts__pledge=pledge)
+        .first()
+    )
+    if yearly is not None:
+        # Its gifts are on a yearly receipt, which alone can say it: correct the reception instead
+        # (the yearly receipt is then reissued).
+        raise DomainError(
+            _("This gift is on yearly receipt %(number)s: correct the reception instead.") % {"number": yearly.number}
+        )
+    return None
 
 
 def _yearly_receptions(*, issuer, year, donor=None):
     """Receptions of the year on pledges to the issuer's projects, leaving out pledges whose
-    receipt was voided and not replaced (refunded in full, or recorded by mistake)."""
-    single = Receipt.objects.filter(pledge=OuterRef("pledge"), kind=Receipt.Kind.SINGLE)
-    voided_for_good = Exists(single.filter(status=Receipt.Status.VOID)) & ~Exists(single.valid())
+    receipt was voided and not replaced (refunded in full, or recorded by mistake): their latest
+    per-gift receipt is void, and not because a yearly receipt took its place."""
+    latest_single = (
+        Receipt.objects.filter(pledge=OuterRef(OuterRef("pledge")), kind=Receipt.Kind.SINGLE)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    voided_for_good = Exists(
+        Receipt.objects.filter(pk=Subquery(latest_single), status=Receipt.Status.VOID, replaced_by_yearly__isnull=True)
+    )
     receptions = Reception.objects.filter(
         need__project__community_id=issuer.community_id, received_on__year=year
     ).exclude(voided_for_good)
@@ -331,7 +410,7 @@ def _yearly_receptions_of(*, issuer, year, donor_ids):
     receptions = (
         _yearly_receptions(issuer=issuer, year=year)
         .filter(pledge__donor_id__in=donor_ids)
-        .select_related("need", "need__project", "pledge")
+        .select_related("need", "need__project", "pledge__donor")
         .order_by("received_on", "id")
     )
     by_donor = {donor_id: [] for donor_id in donor_ids}
@@ -442,16 +521,25 @@ def yearly_receipts_issue(*, donors, issuer, year, deliver=True):
     """Yearly receipts for these donors (those who have none yet and gave that year), numbered in
     turn, in one transaction. Returns the receipts issued.
 
-    The counter row's lock serialises the yearly issues of one issuer and year, so the check for
-    receipts already issued cannot race; the database constraint backs it up. With deliver=False
-    the PDFs and emails are left to the caller (receipt_deliver): the batch command renders in
-    several processes.
+    Each one alone covers the donor's gifts of the year: the per-gift receipts of those gifts are
+    voided in this transaction, pointing to it (a gift on one valid receipt only, never claimed
+    twice); a pledge that also has gifts of other years gets a replacement receipt for those.
+
+    Locks, in the order used everywhere: the pledges concerned (a reception recorded meanwhile
+    waits, then sees the yearly receipt), the per-gift counter, then the yearly one, which
+    serialises the yearly issues of one issuer and year, so the check for receipts already
+    issued cannot race; the database constraint backs it up. With deliver=False the PDFs and
+    emails are left to the caller (receipt_deliver): the batch command renders in several
+    processes.
     """
     year = int(year)
     if year > timezone.localdate().year:
         raise DomainError(_("That year has not started yet."), field="year")
-    counter = _lock_counter(issuer, year, Receipt.Kind.YEARLY)
     donor_ids = [donor.pk for donor in donors]
+    gifts = _yearly_receptions(issuer=issuer, year=year).filter(pledge__donor_id__in=donor_ids)
+    list(Pledge.objects.select_for_update().filter(pk__in=gifts.values("pledge_id")).order_by("pk").values_list("pk"))
+    _lock_counter(issuer, timezone.localdate().year, Receipt.Kind.SINGLE)
+    counter = _lock_counter(issuer, year, Receipt.Kind.YEARLY)
     already = set(
         Receipt.objects.valid()
         .filter(issuer=issuer, year=year, kind=Receipt.Kind.YEARLY, donor_id__in=donor_ids)
@@ -459,6 +547,21 @@ def yearly_receipts_issue(*, donors, issuer, year, deliver=True):
     )
     identities = {identity.member_id: identity for identity in DonorTaxIdentity.objects.filter(member_id__in=donor_ids)}
     receptions = _yearly_receptions_of(issuer=issuer, year=year, donor_ids=donor_ids)
+    covered = {reception.pledge_id for donor_receptions in receptions.values() for reception in donor_receptions}
+    singles = {
+        receipt.pledge_id: receipt
+        for receipt in Receipt.objects.valid().filter(kind=Receipt.Kind.SINGLE, pledge_id__in=covered)
+    }
+    # Pledges with gifts in other years too (deliveries across the new year): rare, one query.
+    spanning = (
+        set(
+            Reception.objects.filter(pledge_id__in=singles)
+            .exclude(received_on__year=year)
+            .values_list("pledge_id", flat=True)
+        )
+        if singles
+        else set()
+    )
     issued = []
     for donor in donors:
         if donor.pk in already:
@@ -468,18 +571,40 @@ def yearly_receipts_issue(*, donors, issuer, year, deliver=True):
         )
         if snapshot is None:
             continue
-        issued.append(
-            _create_receipt(
-                issuer=issuer,
-                kind=Receipt.Kind.YEARLY,
-                donor=donor,
-                pledge=None,
-                snapshot=snapshot,
-                deliver=deliver,
-                counter=counter,
-            )
+        yearly = _create_receipt(
+            issuer=issuer,
+            kind=Receipt.Kind.YEARLY,
+            donor=donor,
+            pledge=None,
+            snapshot=snapshot,
+            deliver=deliver,
+            counter=counter,
         )
+        issued.append(yearly)
+        pledge_ids = {reception.pledge_id for reception in receptions[donor.pk]}
+        replaced = [singles[pledge_id] for pledge_id in sorted(pledge_ids) if pledge_id in singles]
+        Receipt.objects.filter(pk__in=[receipt.pk for receipt in replaced if receipt.pledge_id not in spanning]).update(
+            status=Receipt.Status.VOID,
+            void_reason=_replaced_by_yearly_reason(yearly),
+            voided_at=timezone.now(),
+            replaced_by_yearly=yearly,
+        )
+        for receipt in replaced:
+            if receipt.pledge_id in spanning:
+                _replace_spanning_receipt(receipt, issuer=issuer, yearly=yearly)
     return issued
+
+
+def _replace_spanning_receipt(receipt, *, issuer, yearly):
+    """A per-gift receipt whose pledge has gifts in `yearly`'s year and in others: voided, pointing
+    to `yearly`, and replaced by one for the gifts of years without a yearly receipt."""
+    pledge = Pledge.objects.select_related("need__project", "donor").get(pk=receipt.pledge_id)
+    yearly_years = set(
+        Receipt.objects.valid()
+        .filter(kind=Receipt.Kind.YEARLY, issuer=issuer, donor_id=pledge.donor_id)
+        .values_list("year", flat=True)
+    )
+    _single_receipt_sync(pledge, issuer, current=receipt, yearly_years=yearly_years, replaced_by_yearly=yearly)
 
 
 # The PDF -----------------------------------------------------------------------------------
