@@ -1,8 +1,14 @@
 """A receipt's PDF, drawn by WeasyPrint from the receipt's snapshot alone (no database query).
 
-Fast because (measured, bench/receipts.py and /work/shared/FINDINGS.md):
+Fast because (measured, bench/receipts.py, README "Receipts"):
 - one FontConfiguration for the process: a new one per render costs time and leaks memory;
 - the stylesheet is parsed once, with that configuration;
+- a user-agent stylesheet of our own, parsed once: WeasyPrint's (18 KB, every element of HTML)
+  is matched against each element on every render, for the half-dozen elements we use;
+- the template writes well-formed XHTML, parsed by expat (C) instead of WeasyPrint's
+  pure-Python HTML5 parser (the HTML5 parser stays as the fallback);
+- no float: a float makes WeasyPrint measure the min-content width of every later line of
+  its formatting context, so the number and the QR code are positioned absolutely;
 - two faces of one bundled font (static/fonts, OFL), subset by HarfBuzz when Debian's
   libharfbuzz-subset0 is installed (the README says how), by fontTools — much slower — otherwise;
 - the QR code is a PNG of one pixel per module, drawn without smoothing: as sharp as a vector
@@ -12,11 +18,14 @@ Fast because (measured, bench/receipts.py and /work/shared/FINDINGS.md):
 
 import base64
 import io
+import logging
 import threading
+import xml.etree.ElementTree as ElementTree
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import cssselect2
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -34,6 +43,19 @@ STYLESHEET = Path(settings.BASE_DIR) / "templates" / "receipts" / "receipt.css"
 
 FONT_CONFIG = FontConfiguration()
 _stylesheet = None
+logger = logging.getLogger(__name__)
+
+# What WeasyPrint's user-agent stylesheet does for the elements receipt.html uses, and nothing
+# else (its own covers all of HTML: forms, lists, tables, bidi… matched on every render).
+USER_AGENT_CSS = """
+html, body, div, p, header, footer, h1 { display: block }
+head { display: none }
+b { font-weight: bold }
+img { overflow: hidden }
+h1 { font-weight: bold; bookmark-level: 1; bookmark-label: content(text); break-after: avoid; break-inside: avoid }
+@page { @bottom-right { text-align: right; vertical-align: middle } }
+"""
+USER_AGENT_STYLESHEET = CSS(string=USER_AGENT_CSS)
 # One render at a time per process: Pango and fontconfig objects are shared through FONT_CONFIG,
 # and rendering holds the GIL anyway, so a threaded server loses nothing by waiting here.
 _render_lock = threading.Lock()
@@ -49,6 +71,30 @@ def _css():
             font_config=FONT_CONFIG,
         )
     return _stylesheet
+
+
+class ReceiptHTML(HTML):
+    """A receipt's document: our user-agent stylesheet, and a tree parsed by expat when it can."""
+
+    def _ua_stylesheets(self, forms=False):
+        return [USER_AGENT_STYLESHEET]
+
+    @classmethod
+    def parse(cls, html, *, base_url, url_fetcher):
+        try:
+            root = ElementTree.fromstring(html)
+        except ElementTree.ParseError:
+            # Not well-formed (a translation with a bare "&"?): the HTML5 parser reads anything.
+            logger.warning("Receipt HTML is not well-formed XML: parsed as HTML5, more slowly")
+            return cls(string=html, base_url=base_url, url_fetcher=url_fetcher)
+        # What HTML.__init__ sets after parsing (WeasyPrint is pinned: tests render receipts).
+        document = cls.__new__(cls)
+        document.base_url = base_url
+        document.url_fetcher = url_fetcher
+        document.media_type = "print"
+        document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+        document.etree_element = document.wrapper_element.etree_element
+        return document
 
 
 class ReceiptURLFetcher(URLFetcher):
@@ -69,7 +115,8 @@ def qr_data_uri(url):
     """The URL as a QR code: a PNG data URI with one pixel per module (scaled up by CSS)."""
     buffer = io.BytesIO()
     # A fixed mask: choosing the best of eight costs ~3 ms in pure Python; any mask scans alike.
-    segno.make(url, error="m", mask=0).save(buffer, kind="png", scale=1, border=0)
+    # make_qr: a URL never fits a Micro QR, so no time is spent trying one.
+    segno.make_qr(url, error="m", mask=0).save(buffer, kind="png", scale=1, border=0)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -174,5 +221,5 @@ def render_receipt_pdf(snapshot):
     """The PDF of a receipt, as bytes."""
     html = render_receipt_html(snapshot)
     with _render_lock:
-        document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
+        document = ReceiptHTML.parse(html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
         return document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)
