@@ -107,20 +107,26 @@ def bench_render(renders):
         for job in jobs.values():
             job()
     times = {name: [] for name in jobs}
+    cpu_times = {name: [] for name in jobs}
     for _ in range(renders):
         for name, job in jobs.items():  # interleaved: a busy moment slows all of them alike
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             job()
             times[name].append(time.perf_counter() - started)
+            cpu_times[name].append(time.process_time() - cpu_started)
     medians = {name: median_ms(samples) for name, samples in times.items()}
-    print(f"Render, warm, median of {renders} in one process:")
+    # CPU time of this process: on a machine shared with other work, wall time also counts the
+    # moments the scheduler gave the core to someone else, and a long render loses more of them.
+    cpu_medians = {name: median_ms(samples) for name, samples in cpu_times.items()}
+    print(f"Render, warm, median of {renders} in one process (wall time; CPU time):")
     for name, value in medians.items():
-        print(f"  {name:38s} {value:6.1f} ms   {sizes[name] / 1024:5.1f} KB")
+        print(f"  {name:38s} {value:6.1f} ms; {cpu_medians[name]:6.1f} ms CPU   {sizes[name] / 1024:5.1f} KB")
     receipt = medians["standard receipt"]
     ratio = receipt / medians[floor_name]
+    cpu_ratio = cpu_medians["standard receipt"] / cpu_medians[floor_name]
     print(
-        f"  ratio standard receipt / floor (shared FontConfiguration): {ratio:.2f}  (target ≤ {TARGET_RATIO}: "
-        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+        f"  ratio standard receipt / floor (shared FontConfiguration): {ratio:.2f}, CPU {cpu_ratio:.2f}  "
+        f"(target ≤ {TARGET_RATIO}: {'met' if ratio <= TARGET_RATIO else 'NOT met'})"
     )
     defaults = receipt / medians["floor, WeasyPrint's defaults"]
     own_class = receipt / medians["floor, the receipt's document class"]
