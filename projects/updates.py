@@ -144,7 +144,7 @@ def update_publish(*, update, actor, now=None):
     update.project = project
     member_ids = update_recipients(update=update).values_list("pk", flat=True)
     queued = UpdateEmail.objects.bulk_create(
-        [UpdateEmail(update=update, member_id=member_id) for member_id in member_ids.iterator()], batch_size=500
+        [UpdateEmail(update=update, member_id=member_id) for member_id in member_ids], batch_size=500
     )
     cache_versions.project_changed(project)
     if queued:
