@@ -74,3 +74,28 @@ def test_a_yearly_receipt_asked_for_ten_times_at_once_is_issued_once():
     yearly = Receipt.objects.get(kind=Receipt.Kind.YEARLY)
     assert all(result[0] == yearly for _, result in outcomes.values())
     assert yearly.sequence == 1 and yearly.snapshot["totals"]["cash"] == [{"currency": "MAD", "amount": "350.00"}]
+
+
+def test_receptions_recorded_while_the_yearly_receipt_is_issued_are_each_on_one_valid_receipt():
+    from tests.test_receipts_yearly import assert_each_gift_on_exactly_one_valid_receipt
+
+    issuer = IssuerFactory()
+    donor = MemberFactory(password=None)
+    pledges = []
+    for _ in range(6):
+        project = ProjectFactory(community=issuer.community)
+        need = NeedFactory(project=project, cash=True)
+        pledges.append(pledge_create(donor=donor, need=need, quantity="100", channel=Pledge.Channel.BANK_TRANSFER))
+    for pledge in pledges[:2]:  # already received, each with its per-gift receipt
+        reception_record(pledge=pledge, actor=pledge.need.project.created_by, quantity="50")
+    year = timezone.localdate().year
+    jobs = {"yearly": lambda: yearly_receipt_issue(donor=donor, issuer=issuer, year=year)}
+    # Meanwhile: the rest of a received pledge, and new gifts, each locking its own project.
+    for pledge in [pledges[0], *pledges[2:]]:
+        jobs[pledge.pk] = lambda pledge=pledge: reception_record(
+            pledge=pledge, actor=pledge.need.project.created_by, quantity="50"
+        )
+    outcomes = run_together(jobs)
+    assert all(outcome == "ok" for outcome, _ in outcomes.values())
+    assert_each_gift_on_exactly_one_valid_receipt(donor)
+    assert Receipt.objects.valid().filter(kind=Receipt.Kind.YEARLY, donor=donor).count() == 1
