@@ -579,11 +579,14 @@ class ReceiptViewSet(viewsets.GenericViewSet):
     def verify(self, request, code):
         """Check a receipt by the code on it (its QR code): genuine, valid or void, and what it says;
         never who gave."""
-        receipt = Receipt.objects.select_related("issuer", "replaced_by").filter(code=code).first()
+        receipt = (
+            Receipt.objects.select_related("issuer", "replaced_by", "replaced_by_yearly").filter(code=code).first()
+        )
         if receipt is None:
             raise Http404
         receipt.public = receipts.receipt_public_view(receipt)
-        replacement = getattr(receipt, "replaced_by", None)
+        # A correction names its replacement; a per-gift receipt taken over by a yearly one names that.
+        replacement = getattr(receipt, "replaced_by", None) or receipt.replaced_by_yearly
         receipt.replaced_by_number = replacement.number if replacement is not None else None
         return Response(serializers.ReceiptVerificationSerializer(receipt).data)
 

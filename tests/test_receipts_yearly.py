@@ -82,6 +82,8 @@ def test_issuing_the_yearly_receipt_voids_the_per_gift_receipts_it_covers(client
     assert f"replaced by yearly receipt {yearly.number}" in page
     assert reverse("donations:receipt_verify", args=[yearly.code]) in page
     assert "Genuine and valid" in client.get(reverse("donations:receipt_verify", args=[yearly.code])).content.decode()
+    verified = client.get(f"/api/v1/receipts/verify/{first.code}/").json()
+    assert verified["status"] == "void" and verified["replaced_by"] == yearly.number
 
 
 def test_a_gift_of_a_year_with_a_yearly_receipt_reissues_it_instead_of_a_per_gift_receipt(client):
