@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -18,23 +17,9 @@ from projects import permissions
 from projects.errors import DomainError, NotAllowed, add_to_form
 from projects.expense_forms import ExpenseCorrectForm, ExpenseForm
 from projects.expenses import expense_correct, expense_record, project_expenses, project_spending
-from projects.models import Project
+from projects.page_access import publishing_project, visible_project
 
 EXPENSES_PER_PAGE = 25
-
-
-def _visible_project(request, slug):
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    return project
-
-
-def _publishing_project(request, slug):
-    project = _visible_project(request, slug)
-    if not permissions.can_publish(request.user, project):
-        raise PermissionDenied
-    return project
 
 
 def _needs(project):
@@ -54,7 +39,7 @@ def _to_list(project):
 
 def expense_list(request, slug):
     """Everyone sees what was spent, with the suppliers' receipts and every correction."""
-    project = _visible_project(request, slug)
+    project = visible_project(request, slug)
     page = Paginator(project_expenses(project), EXPENSES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -71,7 +56,7 @@ def expense_list(request, slug):
 
 @login_required
 def expense_add(request, slug):
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     form = ExpenseForm(request.POST or None, request.FILES or None, project=project, needs=_needs(project))
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,7 +73,7 @@ def expense_add(request, slug):
 
 @login_required
 def expense_correct_page(request, slug, expense_id):
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     expense = get_object_or_404(project_expenses(project).select_related("recorded_by"), pk=expense_id, project=project)
     if expense.is_reversal or _is_corrected(expense):
         messages.error(request, _("This entry cannot be corrected: it is a correction, or was already corrected."))

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +29,7 @@ from projects.lead_forms import (
     quantity_initial,
 )
 from projects.models import Project
+from projects.page_access import visible_project
 from projects.selectors import project_needs_for_leads, project_pledges_for_leads
 from projects.services import project_transition
 
@@ -48,16 +48,8 @@ MOVE_LABELS = {
 LEAD_CANCELLABLE_STATUSES = (Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
 
 
-def _visible_project(request, slug):
-    # Leads are prefetched so that "is this viewer a lead?" costs no query per pledge row.
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    return project
-
-
 def _managed_project(request, slug):
-    project = _visible_project(request, slug)
+    project = visible_project(request, slug)
     if not permissions.can_manage_project(request.user, project):
         raise PermissionDenied
     return project
@@ -69,7 +61,7 @@ def _to_dashboard(project):
 
 @login_required
 def dashboard(request, slug):
-    project = _visible_project(request, slug)
+    project = visible_project(request, slug)
     if not permissions.can_view_dashboard(request.user, project):
         raise PermissionDenied
     needs = list(project_needs_for_leads(project=project))
@@ -106,7 +98,7 @@ def dashboard(request, slug):
 @require_POST
 @login_required
 def project_move(request, slug):
-    project = _visible_project(request, slug)
+    project = visible_project(request, slug)
     if not permissions.can_view_dashboard(request.user, project):
         raise PermissionDenied
     form = ProjectMoveForm(request.POST)

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML
+from weasyprint import HTML
 
-from donations.receipt_pdf import FONT_CONFIG, FONTS_DIR, ReceiptURLFetcher
+from donations.receipt_pdf import FONT_CONFIG, FONTS_DIR, ReceiptURLFetcher, stylesheet
 from donations.receipt_pdf import _render_lock as render_lock
 from projects.expenses import project_expenses, project_spending
 from projects.publishing_models import Milestone
@@ -30,19 +30,6 @@ from projects.templatetags.tiwizi import money, quantity
 
 REPORT_CACHE_SECONDS = 24 * 3600
 STYLESHEET = Path(settings.BASE_DIR) / "templates" / "projects" / "report.css"
-_stylesheet = None
-
-
-def _css():
-    global _stylesheet
-    if _stylesheet is None:
-        _stylesheet = CSS(
-            string=STYLESHEET.read_text(encoding="utf-8"),
-            base_url=FONTS_DIR.as_uri() + "/",
-            url_fetcher=ReceiptURLFetcher(),
-            font_config=FONT_CONFIG,
-        )
-    return _stylesheet
 
 
 def report_context(project):
@@ -121,6 +108,6 @@ def render_report_pdf(project):
     if pdf is None:
         with render_lock:
             document = HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=ReceiptURLFetcher())
-            pdf = document.write_pdf(stylesheets=[_css()], font_config=FONT_CONFIG)
+            pdf = document.write_pdf(stylesheets=[stylesheet(STYLESHEET)], font_config=FONT_CONFIG)
         cache.set(key, pdf, REPORT_CACHE_SECONDS)
     return pdf

@@ -23,23 +23,10 @@ from projects import permissions
 from projects import updates as update_services
 from projects.errors import DomainError, NotAllowed, add_to_form
 from projects.models import Project
+from projects.page_access import publishing_project, visible_project
 from projects.publishing_models import Update, UpdateEmail
 from projects.update_emails import unsubscribe_token_read
 from projects.update_forms import UpdateForm
-
-
-def _visible_project(request, slug):
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    return project
-
-
-def _publishing_project(request, slug):
-    project = _visible_project(request, slug)
-    if not permissions.can_publish(request.user, project):
-        raise PermissionDenied
-    return project
 
 
 def _lead_update(project, update_id):
@@ -61,7 +48,7 @@ def _published_message(request, update):
 @login_required
 def update_list(request, slug):
     """The project's updates for its leads: drafts first, then the published ones, newest first."""
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     updates = project.updates.annotate(
         photo_count=Count("photos", distinct=True),
         emails_sent=Count("emails", filter=Q(emails__status=UpdateEmail.Status.SENT), distinct=True),
@@ -72,7 +59,7 @@ def update_list(request, slug):
 
 @login_required
 def update_add(request, slug):
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     form = UpdateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -96,7 +83,7 @@ def update_add(request, slug):
 
 @login_required
 def update_edit(request, slug, update_id):
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     update = _lead_update(project, update_id)
     if request.method == "POST":
         form = UpdateForm(request.POST, request.FILES)
@@ -119,7 +106,7 @@ def update_edit(request, slug, update_id):
 @require_POST
 @login_required
 def update_publish(request, slug, update_id):
-    project = _publishing_project(request, slug)
+    project = publishing_project(request, slug)
     update = _lead_update(project, update_id)
     if update.published_at is not None:
         messages.info(request, _("This update was already published."))
@@ -138,7 +125,7 @@ def update_publish(request, slug, update_id):
 def update_detail(request, slug, update_id):
     """One update for whoever may read it: published and public for everyone who sees the
     project; for supporters only, to its supporters, leads and moderators; a draft, to its leads."""
-    project = _visible_project(request, slug)
+    project = visible_project(request, slug)
     update = get_object_or_404(
         Update.objects.select_related("author").prefetch_related("photos"), pk=update_id, project=project
     )
