@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Pledge
@@ -161,9 +160,7 @@ def test_supporters_only_entries_are_hidden_from_anonymous_visitors_and_other_me
 
 
 @pytest.mark.parametrize("who", ["supporter", "lead", "moderator"])
-def test_supporters_only_entries_are_shown_to_supporters_leads_and_moderators(
-    client, login, project, with_secret, who
-):
+def test_supporters_only_entries_are_shown_to_supporters_leads_and_moderators(client, login, project, with_secret, who):
     public, secret = with_secret
     if who == "supporter":
         member = PledgeFactory(need=NeedFactory(project=project)).donor
