@@ -1,34 +1,23 @@
 """The leads' milestone pages: the ordered list (with up/down buttons that work without
 JavaScript), adding one, and editing one (status, date done, evidence note and photos).
 
-As on the dashboard (projects/lead_views.py): the project in the URL first (404 when the viewer
-may not see it), then "does the viewer lead it?" (403), then the milestone inside that project
-(404). Writes go through projects/milestones.py.
+As on the dashboard: the project in the URL first (projects/page_access.py: 404 when the viewer
+may not see it, 403 when they do not lead it), then the milestone inside that project (404).
+Writes go through projects/milestones.py.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects import milestones as milestone_services
-from projects import permissions
 from projects.errors import DomainError, NotAllowed, add_to_form
 from projects.milestone_forms import MilestoneCreateForm, MilestoneForm
-from projects.models import Project
+from projects.page_access import publishing_project
 from projects.publishing_models import Milestone
-
-
-def _published_project(request, slug):
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    if not permissions.can_publish(request.user, project):
-        raise PermissionDenied
-    return project
 
 
 def _to_list(project):
@@ -37,14 +26,14 @@ def _to_list(project):
 
 @login_required
 def milestone_list(request, slug):
-    project = _published_project(request, slug)
+    project = publishing_project(request, slug)
     milestones = list(project.milestones.prefetch_related("photos"))
     return render(request, "projects/milestones.html", {"project": project, "milestones": milestones})
 
 
 @login_required
 def milestone_add(request, slug):
-    project = _published_project(request, slug)
+    project = publishing_project(request, slug)
     form = MilestoneCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +50,7 @@ def milestone_add(request, slug):
 
 @login_required
 def milestone_edit(request, slug, milestone_id):
-    project = _published_project(request, slug)
+    project = publishing_project(request, slug)
     milestone = get_object_or_404(Milestone.objects.prefetch_related("photos"), pk=milestone_id, project=project)
     if request.method == "POST":
         form = MilestoneForm(request.POST, request.FILES)
@@ -84,7 +73,7 @@ def milestone_edit(request, slug, milestone_id):
 @login_required
 def milestone_move(request, slug, milestone_id):
     """One place up or down. The new order is computed from the stored one and applied whole."""
-    project = _published_project(request, slug)
+    project = publishing_project(request, slug)
     milestone = get_object_or_404(Milestone, pk=milestone_id, project=project)
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
