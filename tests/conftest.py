@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -33,6 +34,14 @@ def update_emails_by_the_worker(settings):
     """Published updates queue emails for the worker command (as with UPDATE_EMAILS_WORKER=1):
     no background sending thread outlives a test. Tests of that thread turn it back on."""
     settings.UPDATE_EMAILS_WORKER = True
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: one test's API throttle counters, cached responses or
+    cached report must not decide what the next test gets (the anonymous rate is 120 a minute, and
+    the whole suite makes more anonymous API requests than that)."""
+    cache.clear()
 
 
 @pytest.fixture
