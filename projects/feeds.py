@@ -91,9 +91,11 @@ def entry_description(entry):
         if milestone.description:
             parts.append(f"<p>{escape(milestone.description)}</p>")
         if milestone.done_on:
-            parts.append(f"<p>{escape(_('Done on %(date)s') % {'date': date_format(milestone.done_on)})}</p>")
+            when = _("Done on %(date)s") % {"date": date_format(milestone.done_on)}
+            parts.append(f"<p>{escape(when)}</p>")
         elif milestone.target_date:
-            parts.append(f"<p>{escape(_('Planned for %(date)s') % {'date': date_format(milestone.target_date)})}</p>")
+            when = _("Planned for %(date)s") % {"date": date_format(milestone.target_date)}
+            parts.append(f"<p>{escape(when)}</p>")
         if milestone.evidence_note:
             parts.append(f"<p>{escape(milestone.evidence_note)}</p>")
         return "".join(parts)

@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,7 +42,12 @@ def _published_message(request, update):
     queued = UpdateEmail.objects.filter(update=update).count()
     messages.success(
         request,
-        _("The update is published. %(count)d supporters will receive it by email.") % {"count": queued},
+        ngettext(
+            "The update is published. %(count)d supporter will receive it by email.",
+            "The update is published. %(count)d supporters will receive it by email.",
+            queued,
+        )
+        % {"count": queued},
     )
 
 

@@ -245,7 +245,7 @@ def test_a_lead_writes_a_draft_edits_it_and_publishes_it_through_the_pages(clien
     )
     assert response.status_code == 302
     response = client.post(reverse("projects:update_publish", args=[project.slug, update.pk]), follow=True)
-    assert "1 supporters will receive it by email" in response.content.decode()
+    assert "1 supporter will receive it by email" in response.content.decode()
     update.refresh_from_db()
     assert (update.title, update.audience, update.published_at is not None) == ("Relu", SUPPORTERS, True)
     # A second click (another tab) publishes nothing more.
