@@ -288,8 +288,16 @@ def receipt_issue_for_pledge(*, pledge, reason=""):
     issuer = _issuer_of(pledge.need.project)
     if issuer is None:
         return None
-    # The yearly receipts that cover some of its gifts (locked: they may be reissued below).
     years = [day.year for day in Reception.objects.filter(pledge=pledge).dates("received_on", "year")]
+    # The counters first, in the order used everywhere (per-gift, then yearly by year), and only
+    # then the decision: a yearly issue for this donor holds these counters until it commits, so
+    # what we read below is either before it (and it then sees our receipt and voids it) or after
+    # it (and we see its yearly receipt). Deciding first and waiting for the counter afterwards
+    # let a gift end up on both.
+    _lock_counter(issuer, timezone.localdate().year, Receipt.Kind.SINGLE)
+    for year in sorted(years):
+        _lock_counter(issuer, year, Receipt.Kind.YEARLY)
+    # The yearly receipts that cover some of its gifts (locked: they may be reissued below).
     yearly = list(
         Receipt.objects.select_for_update(of=("self",))
         .select_related("issuer", "donor")
