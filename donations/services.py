@@ -46,10 +46,6 @@ def clean_quantity(value, *, places, field="quantity"):
     return quantity
 
 
-def _lock_project(project_id):
-    return Project.objects.select_for_update().get(pk=project_id)
-
-
 def _validate_need_fields(*, project, kind, label, unit, target_quantity, estimated_unit_value):
     kind = Need.Kind(kind)
     label = (label or "").strip()
@@ -84,7 +80,7 @@ def _validate_need_fields(*, project, kind, label, unit, target_quantity, estima
 @transaction.atomic
 def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
     """A lead adds a need to a project that is still being prepared or is collecting."""
-    project = _lock_project(project.pk)
+    project = Project.objects.lock(project.pk)
     if not permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may add needs."))
     if project.status not in NEED_EDITABLE_PROJECT_STATUSES:
@@ -107,7 +103,7 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
 def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
     """A lead edits a need, only while nothing has been pledged on it: a donor's promise is
     never silently re-read against a different goal or unit."""
-    project = _lock_project(need.project_id)
+    project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
     if not permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may edit needs."))
@@ -131,7 +127,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
 @transaction.atomic
 def need_close(*, need, actor):
     """A lead stops a need from taking pledges. Standing pledges and receptions stay."""
-    project = _lock_project(need.project_id)
+    project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
     if not permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may close needs."))
@@ -156,7 +152,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     """
     if not permissions.can_pledge(donor, need):
         raise NotAllowed(_("Log in to pledge."))
-    project = _lock_project(need.project_id)
+    project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
     if not project.takes_pledges:
         raise DomainError(_("This project is not taking pledges."))
@@ -191,7 +187,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
 def pledge_cancel(*, pledge, actor, reason=""):
     """Withdraw a pledge. The donor may, until something has arrived; a lead may, with a reason,
     as long as it is not fully received. What already arrived stays recorded and counted."""
-    project = _lock_project(pledge.need.project_id)
+    project = Project.objects.lock(pledge.need.project_id)
     # Only the pledge's row (the need is read, not locked), keeping the order project → need → pledge.
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("need").get(pk=pledge.pk)
     pledge.need.project = project
@@ -247,7 +243,7 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     The pledge is locked, the reception added, then the pledge's status is derived from the
     sum of its receptions (pledged → partially received → received) and the move recorded.
     """
-    project = _lock_project(pledge.need.project_id)
+    project = Project.objects.lock(pledge.need.project_id)
     # Only the pledge's row (the need is read, not locked), keeping the order project → need → pledge.
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("need").get(pk=pledge.pk)
     pledge.need.project = project

@@ -178,7 +178,7 @@ def expense_record(*, project, actor, description, supplier, amount, spent_on, n
     is one of the project's; a scan is a real image (re-encoded without EXIF) or a PDF. The entry
     appears on the timeline at the moment it was recorded.
     """
-    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+    project = Project.objects.lock(project.pk)
     if not permissions.can_publish(actor, project):
         raise NotAllowed(_("Only the project's leads may record expenses."))
     fields = {
@@ -218,7 +218,7 @@ def expense_correct(
     Returns (reversal, replacement or None).
     """
     # Lock order: project, then the expense (as expense_record locks the project).
-    project = Project.objects.select_for_update(of=("self",)).get(pk=expense.project_id)
+    project = Project.objects.lock(expense.project_id)
     if not permissions.can_publish(actor, project):
         raise NotAllowed(_("Only the project's leads may correct expenses."))
     original = Expense.objects.select_for_update(of=("self",)).select_related("need").get(pk=expense.pk)

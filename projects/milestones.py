@@ -24,11 +24,6 @@ from projects.publishing_models import Milestone, TimelineEntry
 TITLE_MAX = Milestone._meta.get_field("title").max_length
 
 
-def _lock_project(project_id):
-    # The same lock order as every other write on a project (donations/services.py): project first.
-    return Project.objects.select_for_update().get(pk=project_id)
-
-
 def _check_lead(actor, project):
     if not permissions.can_publish(actor, project):
         raise NotAllowed(_("Only the project's leads may write its milestones."))
@@ -56,7 +51,7 @@ def _entry_time(done_on):
 @transaction.atomic
 def milestone_create(*, project, actor, title, description="", target_date=None):
     """A lead adds a planned milestone at the end of the project's list."""
-    project = _lock_project(project.pk)
+    project = Project.objects.lock(project.pk)
     _check_lead(actor, project)
     # Under the project's lock: two leads adding at once get different positions.
     last = project.milestones.aggregate(last=Max("position"))["last"]
@@ -84,7 +79,7 @@ def milestone_update(
     files) are attached in the same transaction: one bad file and nothing is saved, so the lead
     fixes it and sends the form again. `today` is for tests.
     """
-    project = _lock_project(milestone.project_id)
+    project = Project.objects.lock(milestone.project_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     _check_lead(actor, project)
     try:
@@ -138,7 +133,7 @@ def milestone_reorder(*, project, actor, ordered_ids):
     `ordered_ids` must name each of the project's milestones exactly once (a stale page after
     another lead added or removed one is refused, not half applied).
     """
-    project = _lock_project(project.pk)
+    project = Project.objects.lock(project.pk)
     _check_lead(actor, project)
     try:
         ordered_ids = [int(value) for value in ordered_ids]

@@ -66,6 +66,12 @@ class Category(models.TextChoices):
 
 
 class ProjectQuerySet(models.QuerySet):
+    def lock(self, pk):
+        """The project's row, locked until the transaction ends. Every write on a project takes it
+        first (then need, pledge, payment, receipt counters): the one lock order that keeps
+        concurrent writes from deadlocking."""
+        return self.select_for_update().get(pk=pk)
+
     def public(self):
         """Projects anyone may see: everything past review."""
         return self.filter(status__in=Project.PUBLIC_STATUSES)

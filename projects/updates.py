@@ -22,11 +22,6 @@ TITLE_MAX = Update._meta.get_field("title").max_length
 BODY_MAX = 20_000
 
 
-def _lock_project(project_id):
-    # The same lock order as every other write on a project: the project first, then its rows.
-    return Project.objects.select_for_update().get(pk=project_id)
-
-
 def _lock_update(update_id):
     return Update.objects.select_for_update().get(pk=update_id)
 
@@ -81,7 +76,7 @@ def update_create(*, project, actor, title, body, audience=Update.Audience.PUBLI
     Photos (uploaded files) are attached in the same transaction: one bad file and nothing is
     saved, so the lead fixes it and sends the form again.
     """
-    project = _lock_project(project.pk)
+    project = Project.objects.lock(project.pk)
     _check_lead(actor, project)
     update = Update.objects.create(
         project=project,
@@ -101,7 +96,7 @@ def update_create(*, project, actor, title, body, audience=Update.Audience.PUBLI
 def update_edit(*, update, actor, title, body, audience, photos=()):
     """A lead corrects an update, draft or published. Emails are never sent again; a published
     update's timeline entry follows its audience (who may see it is decided on the entry)."""
-    project = _lock_project(update.project_id)
+    project = Project.objects.lock(update.project_id)
     update = _lock_update(update.pk)
     _check_lead(actor, project)
     update.title = _clean_title(title)
@@ -127,7 +122,7 @@ def update_publish(*, update, actor, now=None):
     commit, by projects/update_emails.py: nothing leaves before the commit, nothing after a
     rollback.
     """
-    project = _lock_project(update.project_id)
+    project = Project.objects.lock(update.project_id)
     update = _lock_update(update.pk)
     _check_lead(actor, project)
     if update.published_at is not None:
