@@ -41,6 +41,7 @@ run: pdf-libs demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null || { echo "Models and migrations disagree: run manage.py makemigrations"; exit 1; }
 
 # WeasyPrint subsets fonts with HarfBuzz when Debian's libharfbuzz-subset0 is there (receipts

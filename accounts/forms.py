@@ -64,3 +64,7 @@ class LoginForm(AuthenticationForm):
         username.label = _("Handle or email")
         username.max_length = IDENTIFIER_MAX_LENGTH
         username.widget.attrs["maxlength"] = IDENTIFIER_MAX_LENGTH
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, help_text=_("What it is for, e.g. “community dashboard”."))

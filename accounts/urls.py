@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from accounts import views
 
@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
-    re_path(r"^@(?P<handle>[A-Za-z0-9_]+)/?$", views.profile, name="profile"),
+    # The member's page for their API tokens (HTML, session only).
+    path("api/tokens/", views.tokens, name="tokens"),
+    path("api/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

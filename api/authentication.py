@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from api.models import ApiToken, hash_token
+from accounts.models import ApiToken, hash_token
 
 # Writing "last used" on every request would turn each read into a write; once a while is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=5)

@@ -3,7 +3,7 @@
     {"error": {"code": "not_found", "message": "…", "fields": {"quantity": ["…"]}}}
 
 `fields` is empty unless the error is about given fields. Domain errors raised by the services
-(projects.errors) arrive here unchanged: their message is already in the active language.
+(core.errors) arrive here unchanged: their message is already in the active language.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from projects.errors import DomainError, IllegalTransition, NotAllowed
+from core.errors import DomainError, IllegalTransition, NotAllowed
 
 NON_FIELD = "non_field_errors"
 

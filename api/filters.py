@@ -11,10 +11,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from core.currencies import Currency
 from donations.models import Need, Pledge, Reception
-from projects.currencies import Currency
+from donations.selectors import PROJECT_SORTS
 from projects.models import Category, Project
-from projects.selectors import PROJECT_SORTS
 
 
 class SelectorFilterBackend(filters.DjangoFilterBackend):

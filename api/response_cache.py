@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from rest_framework.renderers import JSONRenderer
 
 from api.throttling import read_with_deferred_throttle
-from projects import cache_versions
+from core import cache_versions
 
 CONTENT_TYPE = "application/json"
 

@@ -11,11 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Member
+from core.currencies import Currency
 from donations.models import QUANTITY_FIELD, Need, Pledge, Reception
-from donations.receipt_models import Receipt
-from projects.currencies import Currency
 from projects.models import Category, Community, Project
-from projects.publishing_models import Expense, Milestone, Update
+from publishing.models import Expense, Milestone, Update
+from receipts.models import Receipt
 
 QUANTITY = {"max_digits": QUANTITY_FIELD["max_digits"], "decimal_places": QUANTITY_FIELD["decimal_places"]}
 PERCENT = {"max_digits": 6, "decimal_places": 2}
@@ -419,7 +419,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
         return _api_url(self.context.get("request"), "receipt-pdf", pk=receipt.pk)
 
     def get_verification_url(self, receipt) -> str:
-        path = reverse("donations:receipt_verify", args=[receipt.code])
+        path = reverse("receipts:verify", args=[receipt.code])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
@@ -493,7 +493,7 @@ class UpdateSerializer(serializers.ModelSerializer):
         return str(update.body_html)
 
     def get_page_url(self, update) -> str:
-        path = reverse("projects:update", args=[update.project.slug, update.pk])
+        path = reverse("publishing:update", args=[update.project.slug, update.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 

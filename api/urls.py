@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import errors, token_views, views
+from api import errors, views
 
 app_name = "api"
 
@@ -17,9 +17,6 @@ router.register("receipts", views.ReceiptViewSet, basename="receipt")
 router.register("members", views.MemberViewSet, basename="member")
 
 urlpatterns = [
-    # The member's page for their tokens (HTML, session only).
-    path("api/tokens/", token_views.tokens, name="tokens"),
-    path("api/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
     # The REST API.
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

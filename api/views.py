@@ -34,15 +34,26 @@ from api.pagination import CursorPagination, ReceptionCursorPagination, UpdateCu
 from api.response_cache import cached_json
 from api.schema import ErrorSerializer
 from api.throttling import PledgeThrottle
-from donations import payments, receipts
+from core import cache_versions
+from donations import progress
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.models import Need, Pledge, Reception
-from donations.receipt_models import Receipt
-from projects import cache_versions, selectors, services
+from donations.permissions import pledges_visible_filter
+from payments.checkout import checkout_start
+from payments.permissions import can_pay_pledge
 from projects import permissions as rules
-from projects.expenses import project_expenses
+from projects import selectors as project_selectors
+from projects import services as project_services
 from projects.models import Community, Project
+from publishing import selectors as publishing_selectors
+from publishing.expenses import project_expenses
+from publishing.permissions import can_read_supporters_only
+from receipts import selectors as receipt_selectors
+from receipts.delivery import receipt_pdf_file
+from receipts.models import Receipt
+from receipts.permissions import can_download_receipt
+from receipts.selectors import receipt_public_view
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 
@@ -89,13 +100,13 @@ class CommunityViewSet(viewsets.GenericViewSet):
     serializer_class = serializers.CommunitySerializer
 
     def list(self, request):
-        page = self.paginate_queryset(selectors.community_list())
+        page = self.paginate_queryset(project_selectors.community_list())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses=serializers.CommunityDetailSerializer)
     def retrieve(self, request, slug):
         try:
-            community = selectors.community_detail(slug=slug, viewer=request.user)
+            community = project_selectors.community_detail(slug=slug, viewer=request.user)
         except Community.DoesNotExist:
             raise Http404 from None
         return Response(serializers.CommunityDetailSerializer(community).data)
@@ -107,7 +118,7 @@ class CommunityViewSet(viewsets.GenericViewSet):
             community = Community.objects.get(slug=slug)
         except Community.DoesNotExist:
             raise Http404 from None
-        membership = services.community_join(community=community, member=request.user)
+        membership = project_services.community_join(community=community, member=request.user)
         return Response({"community": community.slug, "role": membership.role})
 
 
@@ -144,7 +155,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         }.get(self.action, serializers.ProjectDetailSerializer)
 
     def _detail_response(self, slug, status_code=status.HTTP_200_OK):
-        project = selectors.project_detail(slug=slug)
+        project = publishing_selectors.project_detail(slug=slug)
         context = self.get_serializer_context()
         return Response(serializers.ProjectDetailSerializer(project, context=context).data, status=status_code)
 
@@ -152,8 +163,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         def build():
             filters = cleaned_filters(ProjectFilter, request)
             ordering = filters.pop("ordering", "newest")
-            projects = selectors.project_list(viewer=request.user, filters=filters, sort=ordering)
-            page = self.paginate_queryset(selectors.with_needs(projects))
+            projects = donation_selectors.project_list(viewer=request.user, filters=filters, sort=ordering)
+            page = self.paginate_queryset(progress.with_needs(projects))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
         return cached_json(
@@ -163,7 +174,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, slug):
         def build():
             try:
-                project = selectors.project_detail(slug=slug)
+                project = publishing_selectors.project_detail(slug=slug)
             except Project.DoesNotExist:
                 raise Http404 from None
             if not rules.can_view_project(request.user, project):
@@ -185,7 +196,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        project = services.project_create_draft(creator=request.user, **serializer.validated_data)
+        project = project_services.project_create_draft(creator=request.user, **serializer.validated_data)
         return self._detail_response(project.slug, status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.ProjectDetailSerializer)
@@ -193,7 +204,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = _visible_project(request, slug)
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.project_update(project=project, actor=request.user, **serializer.validated_data)
+        project_services.project_update(project=project, actor=request.user, **serializer.validated_data)
         return self._detail_response(slug)
 
     @extend_schema(responses=serializers.ProjectDetailSerializer)
@@ -203,7 +214,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = _visible_project(request, slug)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.project_transition(project=project, actor=request.user, **serializer.validated_data)
+        project_services.project_transition(project=project, actor=request.user, **serializer.validated_data)
         return self._detail_response(slug)
 
     @extend_schema(responses=serializers.SupporterSerializer(many=True))
@@ -211,7 +222,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def supporters(self, request, slug):
         """The project's standing pledges as anyone sees them (anonymous donors without a handle)."""
         project = _visible_project(request, slug)
-        page = self.paginate_queryset(selectors.project_supporters_queryset(project=project))
+        page = self.paginate_queryset(donation_selectors.project_supporters_queryset(project=project))
         for pledge in page:
             # The project holds its prefetched leads: "may this viewer see anonymous donors?" costs no query.
             pledge.need.project = project
@@ -227,7 +238,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         if not rules.can_view_dashboard(request.user, project):
             self.permission_denied(request)
         filters = cleaned_filters(LeadPledgeFilter, request)
-        pledges = selectors.project_pledges_for_leads(
+        pledges = donation_selectors.project_pledges_for_leads(
             project=project, status=filters.get("status"), need_id=filters.get("need"), channel=filters.get("channel")
         )
         page = self.paginate_queryset(pledges)
@@ -265,13 +276,15 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project, readers = None, False
         if request.user.is_authenticated:
             project = _visible_project(request, slug)
-            readers = rules.can_read_supporters_only(request.user, project)
+            readers = can_read_supporters_only(request.user, project)
         # Those who may read supporters-only updates get a response of their own, never kept in
         # the shared cache; everybody else gets the public updates, the same for all of them.
         return self._published_list(
             request,
             slug,
-            lambda project: selectors.project_published_updates(project=project, include_supporters_only=readers),
+            lambda project: publishing_selectors.project_published_updates(
+                project=project, include_supporters_only=readers
+            ),
             scope=None if readers else "public",
             project=project,
         )
@@ -281,7 +294,10 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def milestones(self, request, slug):
         """The project's milestones in their order, with their evidence photos."""
         return self._published_list(
-            request, slug, lambda project: selectors.project_milestones_with_photos(project=project), scope="public"
+            request,
+            slug,
+            lambda project: publishing_selectors.project_milestones_with_photos(project=project),
+            scope="public",
         )
 
     @extend_schema(responses=serializers.ExpenseSerializer(many=True))
@@ -323,12 +339,12 @@ class NeedViewSet(viewsets.GenericViewSet):
         return need
 
     def _need_response(self, need_id, status_code=status.HTTP_200_OK):
-        need = selectors.needs_visible_to(viewer=self.request.user).get(pk=need_id)
+        need = donation_selectors.needs_visible_to(viewer=self.request.user).get(pk=need_id)
         return Response(serializers.NeedSerializer(need).data, status=status_code)
 
     def list(self, request):
         filters = cleaned_filters(NeedFilter, request)
-        needs = selectors.needs_visible_to(
+        needs = donation_selectors.needs_visible_to(
             viewer=request.user,
             project_slug=filters.get("project"),
             kind=filters.get("kind"),
@@ -404,7 +420,7 @@ class PledgeViewSet(viewsets.GenericViewSet):
 
     def _visible_pledge(self, request, pk):
         """The pledge, with what arrived, if the viewer may see it in full (else 404)."""
-        pledges = donation_selectors.pledges_visible(visible_filter=rules.pledges_visible_filter(request.user))
+        pledges = donation_selectors.pledges_visible(visible_filter=pledges_visible_filter(request.user))
         try:
             pledge = pledges.prefetch_related("need__project__leads").get(pk=_as_id(pk))
         except Pledge.DoesNotExist:
@@ -453,16 +469,16 @@ class PledgeViewSet(viewsets.GenericViewSet):
         """For your card pledge: the address of Stripe's payment page. The pledge counts as paid only
         when Stripe confirms the payment (its webhook), never because a client says so."""
         pledge = self._visible_pledge(request, pk)
-        if not rules.can_pay_pledge(request.user, pledge):
+        if not can_pay_pledge(request.user, pledge):
             self.permission_denied(request, message=_("Only the donor pays their pledge."))
         if pledge.channel != Pledge.Channel.CARD:
             raise ValidationError({"pledge": [_("This pledge is not paid by card.")]})
         site = request.build_absolute_uri
-        checkout_url = payments.checkout_start(
+        checkout_url = checkout_start(
             pledge=pledge,
             actor=request.user,
-            success_url=site(reverse("donations:card_return", args=[pledge.pk])),
-            cancel_url=site(reverse("donations:card_pay", args=[pledge.pk])) + "?cancelled=1",
+            success_url=site(reverse("payments:card_return", args=[pledge.pk])),
+            cancel_url=site(reverse("payments:card_pay", args=[pledge.pk])) + "?cancelled=1",
         )
         return Response({"checkout_url": checkout_url})
 
@@ -497,9 +513,7 @@ class ReceptionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return serializers.ReceptionWriteSerializer if self.action == "create" else serializers.ReceptionSerializer
 
     def _receptions(self, request, **filters):
-        return donation_selectors.receptions_visible(
-            visible_filter=rules.pledges_visible_filter(request.user), **filters
-        )
+        return donation_selectors.receptions_visible(visible_filter=pledges_visible_filter(request.user), **filters)
 
     def list(self, request):
         """What arrived on the pledges you made, and on those of the projects you lead or review."""
@@ -521,7 +535,7 @@ class ReceptionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        pledges = Pledge.objects.filter(rules.pledges_visible_filter(request.user)).select_related("need__project")
+        pledges = Pledge.objects.filter(pledges_visible_filter(request.user)).select_related("need__project")
         try:
             pledge = pledges.get(pk=data.pop("pledge"))
         except Pledge.DoesNotExist:
@@ -548,7 +562,7 @@ class ReceiptViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="My receipts, valid and void, latest first.")
     def list(self, request):
-        page = self.paginate_queryset(donation_selectors.donor_receipts(donor=request.user))
+        page = self.paginate_queryset(receipt_selectors.donor_receipts(donor=request.user))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
@@ -562,9 +576,9 @@ class ReceiptViewSet(viewsets.GenericViewSet):
             .filter(pk=_as_id(pk))
             .first()
         )
-        if receipt is None or not rules.can_download_receipt(request.user, receipt):
+        if receipt is None or not can_download_receipt(request.user, receipt):
             raise Http404
-        pdf = receipts.receipt_pdf_file(receipt=receipt)
+        pdf = receipt_pdf_file(receipt=receipt)
         response = FileResponse(pdf.open("rb"), content_type="application/pdf", filename=f"{receipt.number}.pdf")
         response["Cache-Control"] = "private, no-store"  # legal names inside: no shared cache keeps it
         return response
@@ -584,7 +598,7 @@ class ReceiptViewSet(viewsets.GenericViewSet):
         )
         if receipt is None:
             raise Http404
-        receipt.public = receipts.receipt_public_view(receipt)
+        receipt.public = receipt_public_view(receipt)
         # A correction names its replacement; a per-gift receipt taken over by a yearly one names that.
         replacement = getattr(receipt, "replaced_by", None) or receipt.replaced_by_yearly
         receipt.replaced_by_number = replacement.number if replacement is not None else None
@@ -608,8 +622,8 @@ class MemberViewSet(viewsets.GenericViewSet):
             raise Http404 from None
         context = {
             **self.get_serializer_context(),
-            "projects_led": list(member_selectors.member_led_projects(member=member, viewer=request.user)),
-            "public_pledges": member_selectors.member_public_pledges(member=member),
+            "projects_led": list(donation_selectors.member_led_projects(member=member, viewer=request.user)),
+            "public_pledges": donation_selectors.member_public_pledges(member=member),
         }
         return Response(serializers.MemberSerializer(member, context=context).data)
 

@@ -40,16 +40,9 @@ def populate(entries):
     from django.utils import timezone
 
     from accounts.models import Member
-    from donations.models import Need, Pledge, Reception
+    from donations.models import Need, Pledge, ProgressThreshold, Reception
     from projects.models import Community, Project
-    from projects.publishing_models import (
-        Expense,
-        Milestone,
-        Photo,
-        ProgressThreshold,
-        TimelineEntry,
-        Update,
-    )
+    from publishing.models import Expense, Milestone, Photo, TimelineEntry, Update
 
     stamp = int(time.time())
     community = Community.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}")

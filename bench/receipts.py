@@ -87,7 +87,7 @@ def median_ms(samples):
 def bench_render(renders):
     from weasyprint import HTML
 
-    from donations.receipt_pdf import FONT_CONFIG, ReceiptHTML, render_receipt_pdf
+    from receipts.pdf import FONT_CONFIG, ReceiptHTML, render_receipt_pdf
 
     standard, tax = snapshot(), snapshot(tax=True)
     floor_name = "floor, shared FontConfiguration"
@@ -142,9 +142,9 @@ def populate(donors, year):
     from django.utils import timezone
 
     from accounts.models import Member
-    from donations.models import Issuer, Need, Pledge, Receipt, Reception
-    from donations.receipt_models import ReceiptCounter
+    from donations.models import Need, Pledge, Reception
     from projects.models import Community, Project
+    from receipts.models import Issuer, Receipt, ReceiptCounter
 
     community = Community.objects.create(name="Twittoma", slug="twittoma")
     Issuer.objects.create(
@@ -208,7 +208,7 @@ def bench_batch(donors, database_url):
     django.setup()
     from django.utils import timezone
 
-    from donations.models import Receipt
+    from receipts.models import Receipt
 
     call_command("migrate", verbosity=0)
     year = timezone.localdate().year

@@ -50,10 +50,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # The API docs' Swagger UI served from our own static files: nothing loads from the internet.
     "drf_spectacular_sidecar",
+    # Ours, lowest layer first: imports flow down this list (pyproject.toml, [tool.importlinter]).
+    "core",
     "accounts",
     "projects",
     "donations",
+    "payments",
+    "receipts",
+    "publishing",
+    "pages",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -102,8 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Member"
 AUTHENTICATION_BACKENDS = ["accounts.backends.HandleOrEmailBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "projects:list"
-LOGOUT_REDIRECT_URL = "projects:list"
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "pages:home"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -130,7 +137,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Receipt PDFs carry donors' legal names: kept outside MEDIA_ROOT (which may be served as is)
-# and returned only by the receipt download views (donations/receipt_models.py).
+# and returned only by the receipt download views (receipts/models.py).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
 # The site's public address, printed on receipts (verification QR code) and used in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -139,12 +146,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tiwizi <no-reply@tiwizi.invalid>")
-# Emails of published updates (projects/update_emails.py): sent by a background thread of the
+# Emails of published updates (publishing/update_emails.py): sent by a background thread of the
 # process that published them, unless UPDATE_EMAILS_WORKER is set, when `manage.py
 # send_update_emails` (run as a service) sends them.
 UPDATE_EMAILS_WORKER = env_bool("UPDATE_EMAILS_WORKER")
 
-# Card pledges (Stripe Checkout, donations/payments.py) are offered only when the secret key is
+# Card pledges (Stripe Checkout, payments/) are offered only when the secret key is
 # set; the webhook secret is the signing secret of the endpoint /stripe/webhook/ (README "Card payments").
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
@@ -173,7 +180,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiwizi"}}
 
 # The REST API (api/). Public project lists and details are served from the cache, invalidated
-# after every commit that changes them (projects/cache_versions.py); see README "API".
+# after every commit that changes them (core/cache_versions.py); see README "API".
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=bool(REDIS_URL))
 API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "3600"))
 

@@ -8,8 +8,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("api.urls")),
     path("", include("accounts.urls")),
-    path("", include("donations.urls")),
+    path("", include("pages.urls")),
     path("", include("projects.urls")),
+    path("", include("donations.urls")),
+    path("", include("payments.urls")),
+    path("", include("receipts.urls")),
+    path("", include("publishing.urls")),
 ]
 
 if settings.DEBUG:

@@ -9,11 +9,12 @@ message (the donor's words, shown publicly).
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from donations import payment_admin  # noqa: F401 - card payments (Stripe) have an admin module of their own
-from donations.models import Need, Pledge, PledgeEvent, Reception
-from donations.selectors import needs_with_progress, pledges_with_received
-from projects import cache_versions
-from projects.admin import ReadOnlyAdmin, ReadOnlyInline
+from core import cache_versions
+from core.read_only_admin import ReadOnlyAdmin, ReadOnlyInline
+from donations.models import CardRefund, Need, Pledge, PledgeEvent, Reception
+from donations.progress import needs_with_progress, pledges_with_received
+from projects.admin import ProjectAdmin
+from projects.models import Project
 
 
 @admin.register(Need)
@@ -155,5 +156,52 @@ class ReceptionAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_on"
 
 
-# Issuers and receipts have an admin module of their own.
-from donations import receipt_admin  # noqa: E402, F401
+@admin.register(CardRefund)
+class CardRefundAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "pledge", "quantity", "note", "recorded_at")
+    search_fields = ("note", "pledge__donor__handle")
+    list_select_related = ("pledge__need__project",)
+
+
+class NeedInline(admin.TabularInline):
+    """A project's needs with their progress. Wording and order may be corrected; what was asked
+    for (kind, goal, unit) may not, since donors pledged against it."""
+
+    model = Need
+    fields = ("position", "label", "kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
+    readonly_fields = ("kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return needs_with_progress(super().get_queryset(request))
+
+    def has_add_permission(self, request, obj=None):
+        # Needs are added by the project's leads on the site (need_create checks the rules).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("pledged"))
+    def pledged(self, need):
+        return need.pledged
+
+    @admin.display(description=_("received"))
+    def received(self, need):
+        return need.received
+
+    @admin.display(description=_("missing"))
+    def missing(self, need):
+        return need.missing
+
+
+# The project's page in the admin shows its needs with their progress. ProjectAdmin lives in
+# projects/admin.py, which cannot know needs (they are donations'): registered again here, with
+# the needs inline first (the admin loads apps in INSTALLED_APPS order, projects before donations).
+admin.site.unregister(Project)
+
+
+@admin.register(Project)
+class ProjectWithNeedsAdmin(ProjectAdmin):
+    inlines = [NeedInline, *ProjectAdmin.inlines]

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = _("Needs and pledges")
+
+    def ready(self):
+        from donations import services
+        from projects import hooks
+
+        hooks.project_moving.connect(services.refuse_review_without_needs)
+        hooks.project_cancelled.connect(services.pledges_cancel_for_project)
+        hooks.currency_changing.connect(services.refuse_currency_change_once_pledged)

@@ -1,13 +1,15 @@
-"""Forms for donors. They collect input; the rules (amounts, channels, states) are the services'.
+"""Forms of donations' pages, for donors and leads. They collect input; the rules (amounts,
+channels, states) are the services'.
 
 Quantities are taken as text and handed to the service as typed, so that "10,5" (French
 decimal comma) and "10.5" both work and every refusal speaks the same words everywhere.
 """
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donations.models import Pledge
+from donations.models import Need, Pledge
 
 
 class PledgeForm(forms.Form):
@@ -42,12 +44,57 @@ class DonorCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
 
 
-class CardRefundForm(forms.Form):
-    """A lead's refund of a card payment. The token is made when the form is shown: sending the
-    same form twice is one refund (donations.payments.refund_card_payment)."""
+def quantity_initial(value):
+    """A stored Decimal as a lead would type it: 50000.00 → "50000", 2.50 → "2.5"."""
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
 
-    payment = forms.IntegerField(widget=forms.HiddenInput)
-    token = forms.UUIDField(widget=forms.HiddenInput)
-    amount = forms.CharField(
-        label=_("Amount to refund"), max_length=40, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+
+class NeedForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Need.Kind.choices, initial=Need.Kind.MATERIAL)
+    label = forms.CharField(label=_("What"), max_length=120, help_text=_("e.g. “blankets”, “building fund”."))
+    unit = forms.CharField(
+        label=_("Unit"), max_length=40, required=False, help_text=_("e.g. piece, kg, m². Material only.")
+    )
+    target_quantity = forms.CharField(
+        label=_("Goal"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("An amount in the project's currency, or a number of units."),
+    )
+    estimated_unit_value = forms.CharField(
+        label=_("Estimated value per unit"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Optional, in the project's currency. Material only."),
+    )
+
+    @classmethod
+    def initial_for(cls, need):
+        return {
+            "kind": need.kind,
+            "label": need.label,
+            "unit": need.unit,
+            "target_quantity": quantity_initial(need.target_quantity),
+            "estimated_unit_value": quantity_initial(need.estimated_unit_value),
+        }
+
+
+class ReceptionForm(forms.Form):
+    quantity = forms.CharField(
+        label=_("Quantity or amount received"), max_length=40, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    received_on = forms.DateField(
+        label=_("Received on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=280, required=False)
+
+
+class LeadPledgeCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, shown to the donor"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -5,7 +5,7 @@ cash, a count of units for material (and, later, hours or days for time). The ne
 says how to read it, so a new kind is a new choice and a label, not new columns.
 
 Nothing here is edited in place: a reception is added, a pledge's status moves and leaves
-an event behind. Progress is summed from these rows in the database (see selectors.py).
+an event behind. Progress is summed from these rows in the database (see progress.py).
 """
 
 from decimal import Decimal
@@ -16,8 +16,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.currencies import decimal_places
+from core.currencies import decimal_places
 from projects.models import Project
+from projects.permissions import can_see_anonymous_donors
 
 QUANTITY_MAX = Decimal("1000000000")  # a billion units or currency units: far above any gift
 QUANTITY_FIELD = {"max_digits": 14, "decimal_places": 2}
@@ -108,17 +109,23 @@ class Pledge(models.Model):
         CASH_IN_HAND = "cash_in_hand", _("Cash in hand")
         DROP_OFF = "drop_off", _("Drop-off at a collection point")
         SHIPPED = "shipped", _("Shipped")
-        # Paid through Stripe Checkout, confirmed by Stripe's webhooks (donations/payments.py).
+        # Paid through Stripe Checkout, confirmed by Stripe's webhooks (payments/).
         CARD = "card", _("Card (online)")
 
     class PaymentAlert(models.TextChoices):
-        AMOUNT_REFUSED = "amount_refused", _(
-            "Stripe reported a card payment whose amount or currency differs from this pledge: it is not "
-            "counted. Check it in Stripe, then refund it."
+        AMOUNT_REFUSED = (
+            "amount_refused",
+            _(
+                "Stripe reported a card payment whose amount or currency differs from this pledge: it is not "
+                "counted. Check it in Stripe, then refund it."
+            ),
         )
-        PAID_AFTER_CANCELLATION = "paid_after_cancellation", _(
-            "This pledge was paid by card after it was cancelled: the money is counted. Refund it if it "
-            "should not be kept."
+        PAID_AFTER_CANCELLATION = (
+            "paid_after_cancellation",
+            _(
+                "This pledge was paid by card after it was cancelled: the money is counted. Refund it if it "
+                "should not be kept."
+            ),
         )
         PAID_TWICE = "paid_twice", _("This pledge was paid by card twice: refund one of the payments.")
 
@@ -154,7 +161,10 @@ class Pledge(models.Model):
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["need", "status"]), models.Index(fields=["donor", "-created_at"])]
+        indexes = [
+            models.Index(fields=["need", "status"], name="pledge_need_status"),
+            models.Index(fields=["donor", "-created_at"], name="pledge_donor_created"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="pledge_quantity_positive"),
         ]
@@ -185,8 +195,6 @@ class Pledge(models.Model):
 
         Only the donor and the project's leads see who made an anonymous pledge.
         """
-        from projects.permissions import can_see_anonymous_donors
-
         if not self.is_anonymous:
             return self.donor
         if viewer.is_authenticated and (
@@ -244,89 +252,19 @@ class Reception(models.Model):
         return f"{self.quantity} received for pledge {self.pledge_id}"
 
 
-# Card payments through Stripe Checkout (donations/payments.py). Money crosses to Stripe in
-# integer minor units (donations/money.py); what it adds to progress is a Reception recorded by
-# the "Stripe" system member, and what it gives back is a CardRefund that progress subtracts.
-
-
-class CardPayment(models.Model):
-    """One attempt at paying a card pledge: one Stripe Checkout Session.
-
-    A pledge has at most one open attempt at a time (a database constraint), so a double click
-    or a retried request finds the same attempt, and the Checkout Session is created with an
-    idempotency key derived from it. An attempt that expired or failed leaves room for a new one.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the donor")
-        PROCESSING = "processing", _("Payment processing")
-        PAID = "paid", _("Paid")
-        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
-        REFUNDED = "refunded", _("Refunded")
-        FAILED = "failed", _("Failed")
-        EXPIRED = "expired", _("Expired")
-        REFUSED = "refused", _("Refused: amount or currency differs")
-
-    OPEN_STATUSES = (Status.PENDING, Status.PROCESSING)
-    # Confirmed and counted: a Reception exists for it.
-    COUNTED_STATUSES = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
-
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="card_payments", verbose_name=_("pledge"))
-    amount_minor = models.PositiveBigIntegerField(_("amount asked (minor units)"))
-    currency = models.CharField(_("currency"), max_length=3)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    checkout_session_id = models.CharField(_("Checkout Session"), max_length=255, unique=True, null=True, blank=True)
-    checkout_url = models.TextField(_("Checkout page"), blank=True)
-    payment_intent_id = models.CharField(_("PaymentIntent"), max_length=255, unique=True, null=True, blank=True)
-    # What Stripe says was charged and refunded, as it said it (they may differ from what we asked).
-    charged_minor = models.PositiveBigIntegerField(_("amount charged (minor units)"), null=True, blank=True)
-    charged_currency = models.CharField(_("currency charged"), max_length=3, blank=True)
-    refunded_minor = models.PositiveBigIntegerField(_("amount refunded (minor units)"), default=0)
-    reception = models.OneToOneField(
-        "Reception",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="card_payment",
-        verbose_name=_("reception"),
-    )
-    problem = models.TextField(_("problem"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("card payment")
-        verbose_name_plural = _("card payments")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="card_payment_status_created")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["pledge"],
-                condition=models.Q(status__in=["pending", "processing"]),
-                name="card_payment_one_open_per_pledge",
-            ),
-            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="card_payment_amount_positive"),
-        ]
-
-    def __str__(self):
-        return f"{self.amount_minor} {self.currency} (minor) for pledge {self.pledge_id}: {self.status}"
-
-    @property
-    def is_counted(self):
-        return self.status in self.COUNTED_STATUSES
+# What a card payment gives back. Card payments themselves are Stripe's business (payments/):
+# what one adds to progress is a Reception recorded by the "Stripe" system member, and what it
+# gives back is a CardRefund, which progress subtracts.
 
 
 class CardRefund(models.Model):
-    """Money given back to a donor by card, as Stripe reported it. Never edited.
+    """Money given back to a donor on a card pledge, as Stripe reported it (payments/). Never edited.
 
     Receptions stay as they were (money did arrive); progress subtracts these from what was
-    received (donations/selectors.py). The need is copied from the pledge, as for receptions.
+    received (donations/progress.py). The need is copied from the pledge, as for receptions. The
+    note names the payment it comes from (its PaymentIntent).
     """
 
-    card_payment = models.ForeignKey(
-        CardPayment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("card payment")
-    )
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="card_refunds", verbose_name=_("pledge"))
     need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="card_refunds", verbose_name=_("need"))
     quantity = quantity_field(_("amount refunded"))
@@ -345,66 +283,25 @@ class CardRefund(models.Model):
         return f"{self.quantity} refunded on pledge {self.pledge_id}"
 
 
-class RefundRequest(models.Model):
-    """A lead asking Stripe to give money back. Its row is created before Stripe is called and
-    gives the call its idempotency key, so a retry never refunds twice; the form's one-time
-    token makes a double submission the same request."""
+class ProgressThreshold(models.Model):
+    """The first time a need reached 25, 50, 75 or 100 % of its goal (received, not promised).
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Sent to Stripe")
-        ACCEPTED = "accepted", _("Accepted by Stripe")
-        REFUSED = "refused", _("Refused by Stripe")
+    The unique constraint makes "once" a property of the database: concurrent receptions that
+    cross the same line insert one row between them.
+    """
 
-    card_payment = models.ForeignKey(
-        CardPayment, on_delete=models.PROTECT, related_name="refund_requests", verbose_name=_("card payment")
-    )
-    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
-    token = models.UUIDField(_("form token"), unique=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
-    stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, unique=True, null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    PERCENTS = (25, 50, 75, 100)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="thresholds")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="thresholds")
+    percent = models.PositiveSmallIntegerField(choices=[(p, f"{p} %") for p in PERCENTS])
+    reached_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("refund request")
-        verbose_name_plural = _("refund requests")
-        ordering = ["-requested_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="refund_request_amount_positive"),
-        ]
+        verbose_name = _("progress threshold")
+        verbose_name_plural = _("progress thresholds")
+        ordering = ["reached_at", "percent"]
+        constraints = [models.UniqueConstraint(fields=["need", "percent"], name="threshold_once_per_need")]
 
     def __str__(self):
-        return f"refund of {self.amount_minor} (minor) on card payment {self.card_payment_id}: {self.status}"
-
-    @property
-    def idempotency_key(self):
-        return f"tiwizi-refund-{self.pk}-{self.amount_minor}"
-
-
-class StripeEvent(models.Model):
-    """Every Stripe event we accepted, once: the unique event id is what makes a redelivery,
-    concurrent or late, a no-op. The row is inserted in the same transaction as the event's
-    effects, so an event whose processing failed is not remembered and Stripe's retry applies it."""
-
-    event_id = models.CharField(_("event"), max_length=255, unique=True)
-    type = models.CharField(_("type"), max_length=100)
-    livemode = models.BooleanField(_("live mode"), default=False)
-    payload = models.JSONField(_("payload"))
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
-
-    class Meta:
-        verbose_name = _("Stripe event")
-        verbose_name_plural = _("Stripe events")
-        ordering = ["-received_at", "-id"]
-
-    def __str__(self):
-        return f"{self.event_id} {self.type}: {self.outcome}"
-
-
-# Receipts live in their own module; imported here so that Django registers their models.
-from donations.receipt_models import DonorTaxIdentity, Issuer, Receipt, ReceiptCounter  # noqa: E402, F401
+        return f"{self.need_id}: {self.percent} %"

@@ -1,170 +1,17 @@
-"""Progress, summed in the database from pledges and receptions. Never stored, never typed.
+"""Reads of pledges, receptions and of projects with their progress, for pages and the API.
 
-Definitions (the same on every page, in the API and in the tests):
-- *received* for a need: the sum of its receptions, less the card refunds given back on it
-  (receptions are never edited: a refund is a row of its own, CardRefund).
-- *pledged* for a need: what its pledges account for. A standing pledge counts for what was
-  promised, or for what arrived when more arrived (over-delivery); a cancelled pledge counts
-  only for what had arrived before it was cancelled, and a refunded (or partly refunded) card
-  pledge only for what it brought (Pledge.SETTLED_AT_RECEIVED_STATUSES). Card refunds are then
-  taken off: a pledge counts for max(promised or 0 once settled, arrived) − refunded.
-  Refunds are subtracted once per need rather than per pledge (the same sum, and a shallower
-  query: SQLite refuses expressions nested much deeper than the project list's).
-- *missing*: the goal less pledged, never below zero.
-For a project, the same over its cash needs (one currency per project), plus the number of
-distinct supporters (donors of pledges that still stand: neither cancelled nor refunded).
+Progress itself is defined, and summed in SQL, in donations/progress.py; these are the lists
+built on it, each with a fixed number of queries (no query per row).
 """
 
-from decimal import Decimal
+from django.db.models import Exists, F, OuterRef, Q
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Greatest
+from accounts.models import Member
+from donations.models import Need, Pledge, Reception
+from donations.progress import needs_with_progress, pledges_with_received, projects_with_progress
+from projects.models import Project
 
-from donations.models import QUANTITY_FIELD, CardRefund, Need, Pledge, Reception
-from donations.receipt_models import Receipt
-
-ZERO = Value(Decimal("0"), output_field=DecimalField(**QUANTITY_FIELD))
-QUANTITY_OUTPUT = DecimalField(**QUANTITY_FIELD)
-
-
-def _sum_subquery(queryset, group_by, expression):
-    """A correlated subquery returning SUM(expression) of `queryset`, or 0 when it has no rows."""
-    summed = queryset.order_by().values(group_by).annotate(total=Sum(expression)).values("total")
-    return Coalesce(Subquery(summed, output_field=QUANTITY_OUTPUT), ZERO, output_field=QUANTITY_OUTPUT)
-
-
-class _Minus(Func):
-    """a − b. On SQLite, without the CAST(… AS NUMERIC) Django wraps around every decimal
-    expression: the project list's query is already close to the depth SQLite's parser accepts,
-    and each operand is a sum cast on its own."""
-
-    arg_joiner = " - "
-    template = "(%(expressions)s)"
-    output_field = QUANTITY_OUTPUT
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, **extra_context)
-
-
-def _net_received(row_filter, group_by):
-    """Σ receptions − Σ card refunds over the rows matching `row_filter`, in SQL."""
-    return _Minus(
-        _sum_subquery(Reception.objects.filter(row_filter), group_by, "quantity"),
-        _sum_subquery(CardRefund.objects.filter(row_filter), group_by, "quantity"),
-    )
-
-
-def received_per_pledge():
-    return _net_received(Q(pledge=OuterRef("pk")), "pledge")
-
-
-def received_per_need():
-    """A need's received (receptions less card refunds), for annotating a Need queryset."""
-    return _net_received(Q(need=OuterRef("pk")), "need")
-
-
-def _counted_before_refunds():
-    """max(promised, arrived) for a pledge still expected to bring its promise; what arrived
-    for one that is settled (cancelled, refunded). Needs the `arrived` annotation."""
-    return Greatest(
-        Case(When(status__in=Pledge.SETTLED_AT_RECEIVED_STATUSES, then=ZERO), default=F("quantity")),
-        F("arrived"),
-        output_field=QUANTITY_OUTPUT,
-    )
-
-
-def pledges_with_received(queryset=None):
-    """Pledges annotated with `received` (their receptions less their card refunds) and `counted`
-    (what they count for in their need's pledged total)."""
-    queryset = Pledge.objects.all() if queryset is None else queryset
-    return queryset.annotate(
-        arrived=_sum_subquery(Reception.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity"),
-        refunded=_sum_subquery(CardRefund.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity"),
-    ).annotate(
-        received=ExpressionWrapper(F("arrived") - F("refunded"), output_field=QUANTITY_OUTPUT),
-        counted=ExpressionWrapper(_counted_before_refunds() - F("refunded"), output_field=QUANTITY_OUTPUT),
-    )
-
-
-def _pledged_sum(pledge_filter, group_by):
-    """Σ counted over the pledges matching `pledge_filter` (written on Pledge fields; CardRefund
-    has the same `need` path)."""
-    pledges = Pledge.objects.filter(pledge_filter).annotate(
-        arrived=_sum_subquery(Reception.objects.filter(pledge=OuterRef("pk")), "pledge", "quantity")
-    )
-    return _Minus(
-        _sum_subquery(pledges, group_by, _counted_before_refunds()),
-        _sum_subquery(CardRefund.objects.filter(pledge_filter), group_by, "quantity"),
-    )
-
-
-def needs_with_progress(queryset=None):
-    """Needs annotated with pledged, received, missing and supporters, in one query."""
-    queryset = Need.objects.all() if queryset is None else queryset
-    return queryset.annotate(
-        pledged=_pledged_sum(Q(need=OuterRef("pk")), "need"),
-        received=_net_received(Q(need=OuterRef("pk")), "need"),
-        supporters=Coalesce(
-            Subquery(
-                Pledge.objects.filter(need=OuterRef("pk"))
-                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
-                .order_by()
-                .values("need")
-                .annotate(count=Count("donor", distinct=True))
-                .values("count")
-            ),
-            0,
-        ),
-    ).annotate(
-        missing=Greatest(
-            ExpressionWrapper(F("target_quantity") - F("pledged"), output_field=QUANTITY_OUTPUT),
-            ZERO,
-            output_field=QUANTITY_OUTPUT,
-        )
-    )
-
-
-def project_progress_annotations():
-    """Annotations for a Project queryset: cash goal, pledged, received, missing, supporters."""
-    cash_of_project = Q(need__project=OuterRef("pk"), need__kind=Need.Kind.CASH)
-    return {
-        "cash_target": _sum_subquery(
-            Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.CASH), "project", "target_quantity"
-        ),
-        "cash_pledged": _pledged_sum(cash_of_project, "need__project"),
-        "cash_received": _net_received(cash_of_project, "need__project"),
-        "supporters": Coalesce(
-            Subquery(
-                Pledge.objects.filter(need__project=OuterRef("pk"))
-                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
-                .order_by()
-                .values("need__project")
-                .annotate(count=Count("donor", distinct=True))
-                .values("count")
-            ),
-            0,
-        ),
-    }
-
-
-def pledge_received(pledge):
-    """What arrived for one pledge, net of card refunds, summed in the database."""
-    received = Reception.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
-    refunded = CardRefund.objects.filter(pledge=pledge).aggregate(total=Coalesce(Sum("quantity"), ZERO))["total"]
-    return received - refunded
+PROFILE_PLEDGES_LIMIT = 100
 
 
 def donor_pledges(*, donor):
@@ -188,7 +35,7 @@ def filter_pledges(queryset, *, status=None, need_id=None, channel=None):
 
 
 def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=None, channel=None):
-    """Pledges matching a visibility filter (projects.permissions.pledges_visible_filter), with
+    """Pledges matching a visibility filter (donations.permissions.pledges_visible_filter), with
     what arrived, their donors, needs and projects."""
     queryset = Pledge.objects.filter(visible_filter)
     if project_slug:
@@ -211,6 +58,146 @@ def receptions_visible(*, visible_filter, project_slug=None, pledge_id=None):
     return queryset.select_related("need", "need__project", "pledge").order_by("-recorded_at", "-id")
 
 
-def donor_receipts(*, donor):
-    """A donor's receipts, valid and void, latest first, with their issuers."""
-    return Receipt.objects.filter(donor=donor).select_related("issuer").order_by("-issued_at", "-id")
+PROJECT_SORTS = {
+    "newest": ("-created_at", "-id"),
+    "deadline": (F("deadline").asc(nulls_last=True), "-id"),
+    "most_missing": ("pledged_percent", "-created_at", "-id"),
+    "most_supporters": ("-supporters", "-created_at", "-id"),
+}
+
+
+def project_list(*, viewer, filters=None, sort="newest"):
+    """Public projects (or those the viewer may see), filtered and sorted, with progress.
+
+    `filters` keys: community (slug), category, status, country, region, item (text of a
+    material need), q (title, summary, place, hashtag); and currency, deadline_after,
+    deadline_before (dates, inclusive), has_missing (True: some open need still misses something).
+    """
+    filters = filters or {}
+    queryset = Project.objects.visible_to(viewer)
+    if filters.get("community"):
+        queryset = queryset.filter(community__slug=filters["community"])
+    if filters.get("category"):
+        queryset = queryset.filter(category=filters["category"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("country"):
+        queryset = queryset.filter(country__iexact=filters["country"])
+    if filters.get("region"):
+        queryset = queryset.filter(region__icontains=filters["region"])
+    if filters.get("item"):
+        queryset = queryset.filter(
+            pk__in=Need.objects.filter(
+                kind=Need.Kind.MATERIAL, status=Need.Status.OPEN, label__icontains=filters["item"]
+            ).values("project")
+        )
+    if filters.get("currency"):
+        queryset = queryset.filter(currency=filters["currency"])
+    if filters.get("deadline_after"):
+        queryset = queryset.filter(deadline__gte=filters["deadline_after"])
+    if filters.get("deadline_before"):
+        queryset = queryset.filter(deadline__lte=filters["deadline_before"])
+    if filters.get("has_missing") is not None:
+        missing = Exists(
+            needs_with_progress(Need.objects.filter(project=OuterRef("pk"), status=Need.Status.OPEN)).filter(
+                missing__gt=0
+            )
+        )
+        queryset = queryset.filter(missing if filters["has_missing"] else ~missing)
+    if filters.get("q"):
+        term = filters["q"]
+        queryset = queryset.filter(
+            Q(title__icontains=term)
+            | Q(summary__icontains=term)
+            | Q(village__icontains=term)
+            | Q(region__icontains=term)
+            | Q(hashtag__icontains=term)
+        )
+    ordering = PROJECT_SORTS.get(sort, PROJECT_SORTS["newest"])
+    return projects_with_progress(queryset.select_related("community")).order_by(*ordering)
+
+
+def project_supporters(*, project, limit=100):
+    """The latest standing pledges of a project with their donors, for the supporters list."""
+    return list(project_supporters_queryset(project=project)[:limit])
+
+
+def project_supporters_queryset(*, project):
+    """All standing pledges of a project with their donors and needs, latest first (API pages)."""
+    return (
+        Pledge.objects.filter(need__project=project)
+        .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
+        .select_related("donor", "need")
+        .order_by("-created_at", "-id")
+    )
+
+
+def project_supporter_members(*, project):
+    """The members with a standing pledge on one of the project's needs, each once however many
+    pledges they made: permissions.is_supporter as a queryset (keep the two in step)."""
+    standing = Pledge.objects.filter(need__project=project, donor=OuterRef("pk"), status__in=Pledge.STANDING_STATUSES)
+    return Member.objects.filter(Exists(standing))
+
+
+def project_pledges_for_leads(*, project, status=None, need_id=None, channel=None):
+    """A project's pledges with donors, needs and what arrived, for the lead dashboard."""
+    queryset = filter_pledges(
+        Pledge.objects.filter(need__project=project), status=status, need_id=need_id, channel=channel
+    )
+    return (
+        pledges_with_received(queryset)
+        .select_related("donor", "need", "need__project")
+        .prefetch_related("receptions")
+        .order_by("-created_at", "-id")
+    )
+
+
+def project_needs_for_leads(*, project):
+    """A project's needs with progress, and `has_pledges` (even cancelled ones): a need that
+    was ever pledged on can be closed but no longer edited."""
+    return needs_with_progress(
+        Need.objects.filter(project=project).annotate(has_pledges=Exists(Pledge.objects.filter(need=OuterRef("pk"))))
+    ).order_by("position", "id")
+
+
+def community_projects(*, community):
+    """The community's public projects, newest first, with progress for their bars."""
+    return projects_with_progress(community.projects.public().select_related("community")).order_by(
+        "-created_at", "-id"
+    )
+
+
+def needs_visible_to(*, viewer, project_slug=None, kind=None, status=None):
+    """Needs with progress of the projects the viewer may see, in project then need order."""
+    queryset = Need.objects.filter(project__in=Project.objects.visible_to(viewer).values("pk"))
+    if project_slug:
+        queryset = queryset.filter(project__slug=project_slug)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(status=status)
+    return needs_with_progress(queryset.select_related("project")).order_by("project_id", "position", "id")
+
+
+def member_public_pledges(*, member, limit=PROFILE_PLEDGES_LIMIT):
+    """The member's latest standing pledges made under their handle, on public projects.
+
+    Anonymous pledges are never listed here, whoever looks: the profile is public, and the
+    donor finds their own anonymous pledges in "my pledges".
+    """
+    return list(
+        Pledge.objects.filter(
+            donor=member,
+            visibility=Pledge.Visibility.PUBLIC,
+            status__in=Pledge.STANDING_STATUSES,
+            need__project__status__in=Project.PUBLIC_STATUSES,
+        )
+        .select_related("need__project")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def member_led_projects(*, member, viewer):
+    """Projects the member leads that the viewer may see (drafts only for who may see them)."""
+    queryset = Project.objects.visible_to(viewer).filter(leads=member).select_related("community")
+    return projects_with_progress(queryset).order_by("-created_at", "-id")

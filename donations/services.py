@@ -1,8 +1,12 @@
 """Writes on needs, pledges and receptions. One transaction each, rows locked in a fixed order.
 
 Lock order, everywhere: project, then need, then pledge. Totals are never stored: they are
-summed from the rows (selectors.py), so two concurrent writers can only add rows, and the
+summed from the rows (progress.py), so two concurrent writers can only add rows, and the
 sums stay exact.
+
+What other apps do when something arrives (a receipt, a line on the timeline) they do through
+donations/hooks.py; what donations does when a project moves, it does through the handlers at
+the end of this module, connected to projects/hooks.py in apps.py.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -11,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import cache_versions
+from core.currencies import decimal_places
+from core.errors import DomainError, IllegalTransition, NotAllowed
+from donations import hooks, permissions
 from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
-from donations.money import check_card_amount
-from donations.receipts import receipt_issue_for_pledge
-from donations.selectors import pledge_received
+from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
-from projects import cache_versions, permissions
-from projects.errors import DomainError, IllegalTransition, NotAllowed
+from projects import permissions as project_permissions
 from projects.models import Project
 
 # Needs may be added while the project is being prepared or is collecting.
@@ -54,8 +59,6 @@ def _validate_need_fields(*, project, kind, label, unit, target_quantity, estima
     unit = (unit or "").strip()
     places = 2
     if kind == Need.Kind.CASH:
-        from projects.currencies import decimal_places
-
         places = decimal_places(project.currency)
         unit = ""
         if estimated_unit_value not in (None, ""):
@@ -81,7 +84,7 @@ def _validate_need_fields(*, project, kind, label, unit, target_quantity, estima
 def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
     """A lead adds a need to a project that is still being prepared or is collecting."""
     project = Project.objects.lock(project.pk)
-    if not permissions.can_manage_project(actor, project):
+    if not project_permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may add needs."))
     if project.status not in NEED_EDITABLE_PROJECT_STATUSES:
         raise DomainError(_("Needs can no longer be added to this project."))
@@ -105,7 +108,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
     never silently re-read against a different goal or unit."""
     project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
-    if not permissions.can_manage_project(actor, project):
+    if not project_permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may edit needs."))
     if need.pledges.exists():
         raise DomainError(_("This need already has pledges: it can be closed, not edited."))
@@ -129,7 +132,7 @@ def need_close(*, need, actor):
     """A lead stops a need from taking pledges. Standing pledges and receptions stay."""
     project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
-    if not permissions.can_manage_project(actor, project):
+    if not project_permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may close needs."))
     if need.status == Need.Status.CLOSED:
         return need
@@ -169,7 +172,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     quantity = clean_quantity(quantity, places=need.decimal_places)
     if channel == Pledge.Channel.CARD:
         # Refused here, with the form, rather than by Stripe once the donor is on its page.
-        check_card_amount(quantity, project.currency)
+        hooks.card_pledge_checked(amount=quantity, currency=project.currency)
     pledge = Pledge.objects.create(
         need=need,
         donor=donor,
@@ -192,7 +195,7 @@ def pledge_cancel(*, pledge, actor, reason=""):
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("need").get(pk=pledge.pk)
     pledge.need.project = project
     reason = (reason or "").strip()
-    is_lead = permissions.is_lead(actor, project)
+    is_lead = project_permissions.is_lead(actor, project)
     if not is_lead and (not actor.is_authenticated or pledge.donor_id != actor.pk):
         raise NotAllowed(_("You may not cancel this pledge."))
     if pledge.status == Pledge.Status.CANCELLED:
@@ -216,9 +219,9 @@ def pledge_cancel(*, pledge, actor, reason=""):
 
 
 def pledges_cancel_for_project(*, project, actor, reason):
-    """Part of cancelling a project (runs inside that transaction, project already locked):
-    pledges not yet started are cancelled; partly received ones are closed as cancelled for
-    the rest. Received quantities stay recorded."""
+    """Part of cancelling a project (projects.hooks.project_cancelled: inside that transaction,
+    project already locked): pledges not yet started are cancelled; partly received ones are
+    closed as cancelled for the rest. Received quantities stay recorded."""
     open_pledges = Pledge.objects.select_for_update(of=("self",)).filter(
         need__project=project, status__in=(Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
     )
@@ -254,7 +257,7 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     if pledge.status not in Pledge.RECEIVABLE_STATUSES:
         raise IllegalTransition(_("This pledge is cancelled: nothing more can be received on it."))
     if pledge.is_card:
-        # Only Stripe's confirmation counts a card payment (donations/payments.py): a reception
+        # Only Stripe's confirmation counts a card payment (payments/transitions.py): a reception
         # typed by hand would count it twice.
         raise IllegalTransition(_("A card payment is recorded when Stripe confirms it, not by hand."))
     received_on = received_on or timezone.localdate()
@@ -285,7 +288,22 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
             note=_("%(quantity)s received") % {"quantity": reception.quantity},
         )
     # In this transaction, so the receipt's number is taken with the reception or not at all;
-    # its PDF is rendered after the commit (receipts.py).
-    receipt_issue_for_pledge(pledge=pledge)
+    # its PDF is rendered after the commit (receipts/services.py).
+    hooks.pledge_received_changed(pledge=pledge, reason="")
     cache_versions.project_changed(project)
     return reception
+
+
+# Handlers of projects/hooks.py (connected in apps.py) -------------------------------------------
+
+
+def refuse_review_without_needs(*, project, to_status):
+    """A project goes to review with at least one need: reviewers judge what it asks for."""
+    if to_status == Project.Status.IN_REVIEW and not Need.objects.filter(project=project).exists():
+        raise DomainError(_("Add at least one need before submitting the project for review."))
+
+
+def refuse_currency_change_once_pledged(*, project):
+    """Pledges are in the project's currency: once one exists, the currency stays."""
+    if Pledge.objects.filter(need__project=project).exists():
+        raise DomainError(_("The currency cannot change once something has been pledged or spent."), field="currency")

@@ -2,16 +2,17 @@
 its goal, recorded once as a ProgressThreshold and its line on the project's timeline.
 
 Called inside the transactions that add what arrived (donations/services.py reception_record,
-donations/payments.py when Stripe confirms a card payment), after the reception is created and
-while the project's row is locked.
+payments/transitions.py when Stripe confirms a card payment), after the reception is created and
+while the project's row is locked. Each threshold reached is announced through
+donations.hooks.threshold_reached, which publishing turns into a line of the timeline.
 """
 
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F
 
-from donations.models import Need
-from donations.selectors import received_per_need
-from projects.publishing_models import ProgressThreshold, TimelineEntry
+from donations import hooks
+from donations.models import Need, ProgressThreshold
+from donations.progress import received_per_need
 
 PERCENT_OUTPUT = DecimalField(max_digits=20, decimal_places=6)
 
@@ -30,13 +31,14 @@ def need_received_percent(need):
 
 def record_thresholds(*, project, need):
     """Record each threshold (25, 50, 75, 100 %) the need has reached and not yet recorded, with
-    its timeline entry. Returns the thresholds recorded now (usually none).
+    what the hook threshold_reached does with it (its timeline entry). Returns the thresholds
+    recorded now (usually none).
 
     Guarantees:
     - Exactly once per (need, percent): the database's unique constraint decides, not the
       check before it. Each insert runs in its own savepoint, so when a concurrent transaction
       committed the same threshold first, the IntegrityError rolls back only that insert (and
-      its entry is never written) while the reception that called us goes through.
+      what the hook wrote with it) while the reception that called us goes through.
     - Nothing missed under concurrent receptions, because the caller holds the project's row
       lock: receptions on a project add up one transaction after the other, and each sees the
       receptions committed before it when it sums (READ COMMITTED: every statement takes a new
@@ -59,12 +61,7 @@ def record_thresholds(*, project, need):
         try:
             with transaction.atomic():
                 threshold = ProgressThreshold.objects.create(project_id=project.pk, need_id=need.pk, percent=value)
-                TimelineEntry.objects.create(
-                    project_id=project.pk,
-                    kind=TimelineEntry.Kind.THRESHOLD,
-                    at=threshold.reached_at,
-                    threshold=threshold,
-                )
+                hooks.threshold_reached(threshold=threshold)
         except IntegrityError:
             # Another transaction recorded it first; anything else is a real error.
             if not ProgressThreshold.objects.filter(need_id=need.pk, percent=value).exists():

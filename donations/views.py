@@ -1,22 +1,36 @@
-"""Donor pages: pledge towards a need, follow one's pledges, withdraw one not yet started."""
+"""Pages of donations: a donor pledges towards a need or withdraws a pledge not yet started; a
+lead adds, edits and closes needs, records what arrived for a pledge, cancels one with a reason.
+
+The leads' pages first find the project in the URL (404 when the viewer may not see it), then
+check the viewer leads it (403), then find the need or pledge inside that project (404): a lead
+of one project can do nothing on another. Writes go through the services. The dashboard that
+lists all this is a page of pages/; "my pledges" too.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, NotAllowed, add_to_form
 from donations import services
-from donations.forms import DonorCancelForm, PledgeForm
+from donations.forms import DonorCancelForm, LeadPledgeCancelForm, NeedForm, PledgeForm, ReceptionForm, quantity_initial
 from donations.models import Need, Pledge
-from donations.receipts import donor_yearly_receipts, valid_receipts_prefetch
-from donations.selectors import needs_with_progress, pledges_with_received
-from projects import permissions
-from projects.errors import DomainError, add_to_form
+from donations.permissions import can_record_reception
+from donations.progress import needs_with_progress, pledges_with_received
+from projects import permissions as project_permissions
+from projects.page_access import project_for
 
-PLEDGES_PER_PAGE = 50
+
+def _managed_project(request, slug):
+    return project_for(request, slug, may=project_permissions.can_manage_project)
+
+
+def _to_dashboard(project):
+    return redirect("pages:dashboard", slug=project.slug)
 
 
 @login_required
@@ -27,7 +41,7 @@ def pledge_create(request, slug, need_id):
         project__slug=slug,
     )
     project = need.project
-    if not permissions.can_view_project(request.user, project):
+    if not project_permissions.can_view_project(request.user, project):
         raise Http404
     form = PledgeForm(request.POST or None, need=need)
     if request.method == "POST" and form.is_valid():
@@ -40,9 +54,9 @@ def pledge_create(request, slug, need_id):
                 # Paying is a step of its own (payment_views.card_pay): the pledge stands even if
                 # the donor pays later, or Stripe is unreachable right now.
                 messages.success(request, _("Your pledge is recorded: pay it by card now, or later from “My pledges”."))
-                return redirect("donations:card_pay", pledge_id=pledge.pk)
+                return redirect("payments:card_pay", pledge_id=pledge.pk)
             messages.success(request, _("Thank you! Your pledge is recorded."))
-            return redirect("donations:mine")
+            return redirect("pages:my_pledges")
     return render(
         request,
         "donations/pledge_form.html",
@@ -55,32 +69,6 @@ def pledge_create(request, slug, need_id):
     )
 
 
-@login_required
-def my_pledges(request):
-    pledges = (
-        pledges_with_received(Pledge.objects.filter(donor=request.user))
-        .select_related("need", "need__project")
-        .prefetch_related("receptions")
-        .order_by("-created_at", "-id")
-    )
-    # Each pledge's valid receipt: one query for the whole page.
-    pledges = pledges.prefetch_related(valid_receipts_prefetch())
-    page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "donations/my_pledges.html",
-        {
-            "page": page,
-            "pledges": page.object_list,
-            "yearly_receipts": donor_yearly_receipts(donor=request.user),
-            # The donor withdraws only before anything arrived (the service says so too).
-            "withdrawable_status": Pledge.Status.PLEDGED,
-            "card_channel": Pledge.Channel.CARD,
-            "cancel_form": DonorCancelForm(),
-        },
-    )
-
-
 @require_POST
 @login_required
 def pledge_cancel(request, pledge_id):
@@ -89,11 +77,113 @@ def pledge_cancel(request, pledge_id):
     form = DonorCancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
-        return redirect("donations:mine")
+        return redirect("pages:my_pledges")
     try:
         services.pledge_cancel(pledge=pledge, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your pledge is cancelled."))
-    return redirect("donations:mine")
+    return redirect("pages:my_pledges")
+
+
+def _need_form_page(request, project, need=None):
+    if need is None:
+        form = NeedForm(request.POST or None)
+    else:
+        form = NeedForm(request.POST or None, initial=NeedForm.initial_for(need))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if need is None:
+                services.need_create(project=project, actor=request.user, **form.cleaned_data)
+            else:
+                services.need_update(need=need, actor=request.user, **form.cleaned_data)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The need is saved."))
+            return _to_dashboard(project)
+    return render(request, "donations/need_form.html", {"project": project, "need": need, "form": form})
+
+
+@login_required
+def need_add(request, slug):
+    project = _managed_project(request, slug)
+    return _need_form_page(request, project)
+
+
+@login_required
+def need_edit(request, slug, need_id):
+    project = _managed_project(request, slug)
+    need = get_object_or_404(Need, pk=need_id, project=project)
+    return _need_form_page(request, project, need)
+
+
+@require_POST
+@login_required
+def need_close(request, slug, need_id):
+    project = _managed_project(request, slug)
+    need = get_object_or_404(Need, pk=need_id, project=project)
+    try:
+        services.need_close(need=need, actor=request.user)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("“%(need)s” no longer takes pledges.") % {"need": need.label})
+    return _to_dashboard(project)
+
+
+def _project_pledge(request, project, pledge_id):
+    pledge = get_object_or_404(
+        pledges_with_received(Pledge.objects.select_related("need", "donor").prefetch_related("receptions")),
+        pk=pledge_id,
+        need__project=project,
+    )
+    pledge.need.project = project
+    pledge.shown_donor = pledge.donor_shown_to(request.user)
+    return pledge
+
+
+@login_required
+def reception_add(request, slug, pledge_id):
+    project = _managed_project(request, slug)
+    pledge = _project_pledge(request, project, pledge_id)
+    if not can_record_reception(request.user, pledge):
+        raise PermissionDenied
+    remaining = pledge.quantity - pledge.received
+    form = ReceptionForm(
+        request.POST or None, initial={"quantity": quantity_initial(remaining) if remaining > 0 else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reception_record(pledge=pledge, actor=request.user, **form.cleaned_data)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The reception is recorded."))
+            return _to_dashboard(project)
+    return render(request, "donations/reception_form.html", {"project": project, "pledge": pledge, "form": form})
+
+
+@login_required
+def lead_pledge_cancel(request, slug, pledge_id):
+    project = _managed_project(request, slug)
+    pledge = _project_pledge(request, project, pledge_id)
+    form = LeadPledgeCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pledge_cancel(pledge=pledge, actor=request.user, reason=form.cleaned_data["reason"])
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The pledge is cancelled; the donor sees your reason."))
+            return _to_dashboard(project)
+    return render(request, "donations/pledge_cancel.html", {"project": project, "pledge": pledge, "form": form})

@@ -12,12 +12,10 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from donations.models import Need
-from donations.selectors import needs_with_progress
-from projects import cache_versions, images
-from projects.errors import DomainError
+from core import cache_versions, uploads
+from core.errors import DomainError
+from core.read_only_admin import ReadOnlyAdmin, ReadOnlyInline
 from projects.models import Community, Membership, Project, ProjectTransition
-from projects.publishing_models import Expense
 from projects.services import project_transition
 
 MODERATORS_GROUP = "Moderators"
@@ -36,9 +34,9 @@ MODERATOR_PERMISSIONS = {
         "view_project",
         "change_project",
         "view_projecttransition",
-        "view_expense",
     ],
     "donations": ["view_need", "change_need", "view_pledge", "change_pledge", "view_pledgeevent", "view_reception"],
+    "publishing": ["view_expense"],
 }
 
 
@@ -53,36 +51,6 @@ def moderators_group():
         wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
     group.permissions.set(Permission.objects.filter(wanted))
     return group
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """An audit trail shown on its parent's page: never added to, edited or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An append-only table: rows are written by services, never in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ModeratorForm(forms.ModelForm):
@@ -153,39 +121,6 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("member", "community")
 
 
-class NeedInline(admin.TabularInline):
-    """A project's needs with their progress. Wording and order may be corrected; what was asked
-    for (kind, goal, unit) may not, since donors pledged against it."""
-
-    model = Need
-    fields = ("position", "label", "kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
-    readonly_fields = ("kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
-    extra = 0
-    can_delete = False
-
-    def get_queryset(self, request):
-        return needs_with_progress(super().get_queryset(request))
-
-    def has_add_permission(self, request, obj=None):
-        # Needs are added by the project's leads on the site (need_create checks the rules).
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("pledged"))
-    def pledged(self, need):
-        return need.pledged
-
-    @admin.display(description=_("received"))
-    def received(self, need):
-        return need.received
-
-    @admin.display(description=_("missing"))
-    def missing(self, need):
-        return need.missing
-
-
 class ProjectTransitionInline(ReadOnlyInline):
     model = ProjectTransition
     fields = ("at", "from_status", "to_status", "actor", "note")
@@ -217,11 +152,11 @@ def _move_projects(modeladmin, request, queryset, to_status, note):
 
 class ProjectAdminForm(forms.ModelForm):
     def clean_cover_image(self):
-        # A cover replaced here is stripped of its EXIF (GPS) as on the site (projects/images.py).
+        # A cover replaced here is stripped of its EXIF (GPS) as on the site (projects/uploads.py).
         cover = self.cleaned_data.get("cover_image")
-        if "cover_image" in self.changed_data and images.is_new_upload(cover):
+        if "cover_image" in self.changed_data and uploads.is_new_upload(cover):
             try:
-                return images.process_cover(cover)
+                return uploads.process_cover(cover)
             except DomainError as error:
                 raise forms.ValidationError(error.message) from None
         return cover
@@ -253,7 +188,8 @@ class ProjectAdmin(admin.ModelAdmin):
         "created_at",
         "opened_at",
     )
-    inlines = [NeedInline, ProjectTransitionInline]
+    # donations/admin.py adds the needs, with their progress, before these.
+    inlines = [ProjectTransitionInline]
     actions = ["approve", "send_back_to_draft"]
 
     def has_add_permission(self, request):
@@ -285,15 +221,3 @@ class ProjectTransitionAdmin(ReadOnlyAdmin):
     search_fields = ("project__title", "actor__handle")
     list_select_related = ("project", "actor")
     date_hierarchy = "at"
-
-
-@admin.register(Expense)
-class ExpenseAdmin(ReadOnlyAdmin):
-    """Expenses are public accounts: corrected by a reversing entry (projects/expenses.py), never
-    edited or deleted, here neither."""
-
-    list_display = ("spent_on", "project", "description", "supplier", "amount", "currency", "reverses", "recorded_by")
-    list_filter = ("currency",)
-    search_fields = ("project__title", "description", "supplier")
-    list_select_related = ("project", "reverses", "recorded_by")
-    date_hierarchy = "spent_on"

@@ -1,66 +1,11 @@
+"""Forms of the project pages. They validate the input; the services decide."""
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects.images import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
-from projects.models import Category, Community, Project
-
-SORT_CHOICES = [
-    ("newest", _("Newest first")),
-    ("deadline", _("Deadline soonest")),
-    ("most_missing", _("Most still missing")),
-]
-
-
-class ProjectFilterForm(forms.Form):
-    """The list's filters, read from the query string. Each field is optional; a value that
-    does not validate is dropped (and its error shown) while the others still apply."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    community = forms.ModelChoiceField(
-        label=_("Community"),
-        queryset=Community.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All communities"),
-    )
-    category = forms.ChoiceField(
-        label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[("", _("Any status"))]
-        + [(status.value, status.label) for status in Project.Status if status in Project.PUBLIC_STATUSES],
-        required=False,
-    )
-    country = forms.CharField(
-        label=_("Country"),
-        required=False,
-        max_length=2,
-        widget=forms.TextInput(attrs={"size": 3, "placeholder": "MA", "title": _("Two-letter code: MA, TG, FR…")}),
-    )
-    region = forms.CharField(label=_("Region"), required=False, max_length=100)
-    item = forms.CharField(
-        label=_("Item needed"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("e.g. blankets")}),
-    )
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
-
-    TEXT_FILTERS = ("q", "category", "status", "country", "region", "item")
-
-    def clean_country(self):
-        return self.cleaned_data["country"].strip().upper()
-
-    def filters_and_sort(self):
-        """The filters for projects.selectors.project_list and the sort, from the valid fields only."""
-        self.is_valid()
-        data = self.cleaned_data
-        filters = {name: data[name] for name in self.TEXT_FILTERS if data.get(name)}
-        if data.get("community"):
-            filters["community"] = data["community"].slug
-        return filters, data.get("sort") or "newest"
+from core.uploads import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
+from projects.models import Community, Project
 
 
 def _clean_country(value):
@@ -142,3 +87,8 @@ class ProjectEditForm(ProjectForm):
 
     class Meta(ProjectForm.Meta):
         fields = tuple(name for name in ProjectForm.Meta.fields if name != "community")
+
+
+class ProjectMoveForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Project.Status.choices, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)

@@ -1,16 +1,14 @@
 """Communities and their projects, with the project lifecycle."""
 
-import markdown
-import nh3
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from projects.currencies import Currency
+from core.currencies import Currency
+from core.rich_text import markdown_html
 
 
 class Community(models.Model):
@@ -32,7 +30,7 @@ class Community(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("projects:community", kwargs={"slug": self.slug})
+        return reverse("pages:community", kwargs={"slug": self.slug})
 
 
 class Membership(models.Model):
@@ -145,13 +143,13 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [models.Index(fields=["status", "-created_at"], name="project_status_created")]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("projects:detail", kwargs={"slug": self.slug})
+        return reverse("pages:project", kwargs={"slug": self.slug})
 
     @property
     def takes_pledges(self):
@@ -164,8 +162,7 @@ class Project(models.Model):
     @cached_property
     def story_html(self):
         """The story as safe HTML: Markdown rendered, then sanitised (no scripts, no styles)."""
-        rendered = markdown.markdown(self.story or "", extensions=["extra", "sane_lists"])
-        return mark_safe(nh3.clean(rendered, link_rel="nofollow noopener noreferrer ugc"))
+        return markdown_html(self.story)
 
     def can_move_to(self, status):
         return status in self.ALLOWED_MOVES[self.Status(self.status)]
@@ -188,16 +185,3 @@ class ProjectTransition(models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.from_status} → {self.to_status}"
-
-
-# What a project publishes lives in its own module; imported here so that Django registers it.
-from projects.publishing_models import (  # noqa: E402, F401
-    Expense,
-    Milestone,
-    Photo,
-    ProgressThreshold,
-    TimelineEntry,
-    Update,
-    UpdateEmail,
-    UpdateEmailOptOut,
-)

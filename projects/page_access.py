@@ -1,5 +1,5 @@
 """The project a page works on, or the refusal the viewer gets: 404 for a project they may not
-see (its existence is not disclosed), 403 for a page of a project they see but do not run.
+see (its existence is not disclosed), 403 for a page of a project they see but may not use.
 
 Leads are prefetched so that "is this viewer a lead?" costs no query, however many rows the
 page then shows.
@@ -20,9 +20,10 @@ def visible_project(request, slug):
     return project
 
 
-def publishing_project(request, slug):
-    """A project whose milestones, updates and expenses the viewer writes (its leads)."""
+def project_for(request, slug, *, may):
+    """The visible project, when `may(viewer, project)` (a question of a permissions module, e.g.
+    projects.permissions.can_manage_project for the leads' pages); else 403."""
     project = visible_project(request, slug)
-    if not permissions.can_publish(request.user, project):
+    if not may(request.user, project):
         raise PermissionDenied
     return project

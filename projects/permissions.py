@@ -1,11 +1,11 @@
-"""Who may do what. The one place pages, API and admin ask; nothing is decided twice.
+"""Who may do what with communities and projects. The one place pages, API and admin ask;
+nothing is decided twice. Each app that adds things to a project has a permissions.py of its
+own for them (donations, payments, receipts, publishing), built on the questions here.
 
 Each function takes the acting member (possibly anonymous) and the object, and answers
-True or False. Queries are kept to one small lookup per question; pages that ask the same
-question for many rows pass sets computed once (see `lead_project_ids`).
+True or False. Queries are kept to one small lookup per question; a page that asks about many
+rows prefetches the project's leads once (`is_lead` then costs no query).
 """
-
-from django.db.models import Q
 
 from projects.models import Membership, Project
 
@@ -47,25 +47,6 @@ def can_see_anonymous_donors(member, project):
     return is_lead(member, project)
 
 
-def is_supporter(member, project):
-    """A supporter has a standing pledge on one of the project's needs (not cancelled or refunded)."""
-    if not member.is_authenticated:
-        return False
-    from donations.models import Pledge  # donations depends on projects, not the reverse
-
-    return Pledge.objects.filter(need__project=project, donor=member, status__in=Pledge.STANDING_STATUSES).exists()
-
-
-def can_read_supporters_only(member, project):
-    """Updates for supporters only are read by the supporters, the leads and the community's moderators."""
-    return is_lead(member, project) or is_supporter(member, project) or is_moderator(member, project.community)
-
-
-def can_publish(member, project):
-    """Milestones, updates and expenses are the leads' to write."""
-    return is_lead(member, project)
-
-
 # Which lifecycle moves a lead may make, and which are the moderators'. A moderator of the
 # project's community may make any allowed move (they review, and may stop a project).
 LEAD_MOVES = {
@@ -96,59 +77,3 @@ def allowed_moves_for(member, project):
 
 def can_create_project(member, community):
     return member.is_authenticated
-
-
-def can_pledge(member, need):
-    return member.is_authenticated
-
-
-def can_cancel_pledge(member, pledge):
-    """The donor may withdraw before anything arrived; a lead may cancel with a reason."""
-    if not member.is_authenticated:
-        return False
-    return pledge.donor_id == member.pk or is_lead(member, pledge.need.project)
-
-
-def can_record_reception(member, pledge):
-    return is_lead(member, pledge.need.project)
-
-
-def can_download_receipt(member, receipt):
-    """A receipt's PDF: its donor, the leads of its project (receipts for one gift), and the
-    moderators of the issuing community. Everybody else is told it does not exist."""
-    if not member.is_authenticated:
-        return False
-    if receipt.donor_id == member.pk:
-        return True
-    if receipt.pledge_id is not None and is_lead(member, receipt.pledge.need.project):
-        return True
-    return is_moderator(member, receipt.issuer.community)
-
-
-def can_view_pledge(member, pledge):
-    """A pledge in full (donor, channel, what arrived) is the donor's business and the project's
-    dashboard's (its leads, and the moderators reviewing it)."""
-    if not member.is_authenticated:
-        return False
-    return pledge.donor_id == member.pk or can_view_dashboard(member, pledge.need.project)
-
-
-def pledges_visible_filter(member):
-    """can_view_pledge as a filter on Pledge querysets (for lists): keep the two in step."""
-    if not member.is_authenticated:
-        return Q(pk__in=[])
-    if member.is_superuser:
-        return Q()
-    led = Project.leads.through.objects.filter(member_id=member.pk).values("project_id")
-    moderated = Membership.objects.filter(member_id=member.pk, role=Membership.Role.MODERATOR).values("community")
-    return Q(donor_id=member.pk) | Q(need__project__in=led) | Q(need__project__community__in=moderated)
-
-
-def can_pay_pledge(member, pledge):
-    """Only the donor pays their card pledge (Stripe Checkout)."""
-    return member.is_authenticated and pledge.donor_id == member.pk
-
-
-def can_refund_card_payment(member, pledge):
-    """Leads give card money back through Stripe (full or partial refunds)."""
-    return is_lead(member, pledge.need.project)

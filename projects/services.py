@@ -6,8 +6,9 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from projects import cache_versions, images, permissions
-from projects.errors import DomainError, IllegalTransition, NotAllowed
+from core import cache_versions, uploads
+from core.errors import DomainError, IllegalTransition, NotAllowed
+from projects import hooks, permissions
 from projects.models import Community, Membership, Project, ProjectTransition
 
 
@@ -29,9 +30,9 @@ def project_create_draft(*, creator, community, title, country, category, curren
     """
     if not permissions.can_create_project(creator, community):
         raise NotAllowed(_("Log in to propose a project."))
-    if images.is_new_upload(details.get("cover_image")):
+    if uploads.is_new_upload(details.get("cover_image")):
         # Checked and re-encoded without EXIF (GPS) before anything is stored.
-        details["cover_image"] = images.process_cover(details["cover_image"])
+        details["cover_image"] = uploads.process_cover(details["cover_image"])
     project = Project(
         community=community,
         title=title,
@@ -62,15 +63,11 @@ def project_update(*, project, actor, **fields):
     project = Project.objects.select_for_update().get(pk=project.pk)
     if not permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may edit it."))
-    if (
-        "currency" in fields
-        and fields["currency"] != project.currency
-        and (project.needs.filter(pledges__isnull=False).exists() or project.expenses.exists())
-    ):
-        # Expenses copy the currency: keeping it fixed keeps collected − spent in one currency.
-        raise DomainError(_("The currency cannot change once something has been pledged or spent."), field="currency")
-    if images.is_new_upload(fields.get("cover_image")):
-        fields["cover_image"] = images.process_cover(fields["cover_image"])
+    if "currency" in fields and fields["currency"] != project.currency:
+        # Refused once something was pledged or spent in the old currency (the handlers decide).
+        hooks.currency_changing(project=project)
+    if uploads.is_new_upload(fields.get("cover_image")):
+        fields["cover_image"] = uploads.process_cover(fields["cover_image"])
     for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean()
@@ -94,10 +91,9 @@ def project_transition(*, project, actor, to_status, note=""):
 
     The row is locked so two moves cannot both start from the same status. Every move is
     recorded (who, when, from, to, why). Cancelling needs a reason, shown on the page, and
-    cancels the pledges that have not started to arrive; what was received stays recorded.
+    cancels the pledges that have not started to arrive (hooks.project_cancelled); what was
+    received stays recorded. Apps above may refuse a move (hooks.project_moving).
     """
-    from donations.services import pledges_cancel_for_project
-
     # Only the project's row: FOR UPDATE over the join would also lock the community and
     # hold up every member joining it until this move commits.
     project = Project.objects.select_for_update(of=("self",)).select_related("community").get(pk=project.pk)
@@ -114,8 +110,7 @@ def project_transition(*, project, actor, to_status, note=""):
         if not note:
             raise DomainError(_("Say why the project is cancelled: donors will read it."), field="note")
         project.cancellation_reason = note
-    if to_status == Project.Status.IN_REVIEW and not project.needs.exists():
-        raise DomainError(_("Add at least one need before submitting the project for review."))
+    hooks.project_moving(project=project, to_status=to_status)
     from_status = project.status
     project.status = to_status
     if to_status == Project.Status.OPEN and project.opened_at is None:
@@ -125,7 +120,7 @@ def project_transition(*, project, actor, to_status, note=""):
         project=project, from_status=from_status, to_status=to_status, actor=actor, note=note
     )
     if to_status == Project.Status.CANCELLED:
-        pledges_cancel_for_project(project=project, actor=actor, reason=note)
+        hooks.project_cancelled(project=project, actor=actor, reason=note)
     cache_versions.project_changed(project)
     return project
 

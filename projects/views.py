@@ -1,74 +1,27 @@
-"""Public pages of projects and communities, and proposing or editing a project.
+"""Pages of projects: proposing a project, editing its description, joining a community, and a
+lead's or moderator's lifecycle moves (the buttons of the dashboard).
 
-The lead dashboard lives in projects/lead_views.py.
+The pages that show a project with its needs, pledges and timeline (the list, a project's page,
+a community's page, the dashboard) are pages/, which brings the domains together.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import permissions, selectors, services, timeline
-from projects.errors import DomainError, NotAllowed, add_to_form
-from projects.expenses import project_spending
-from projects.forms import ProjectEditForm, ProjectFilterForm, ProjectForm
-from projects.models import Community, Project
-
-PROJECTS_PER_PAGE = 12
+from core.errors import DomainError, NotAllowed, add_to_form
+from projects import permissions, services
+from projects.forms import ProjectEditForm, ProjectForm, ProjectMoveForm
+from projects.models import Community
+from projects.page_access import project_for
 
 
-def project_list(request):
-    form = ProjectFilterForm(request.GET)
-    filters, sort = form.filters_and_sort()
-    projects = selectors.project_list(viewer=request.user, filters=filters, sort=sort)
-    # get_page turns a missing, malformed or out-of-range page number into the nearest page.
-    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "projects/list.html", {"form": form, "page": page, "filtered": bool(filters)})
-
-
-def project_detail(request, slug):
-    try:
-        project = selectors.project_detail(slug=slug)
-    except Project.DoesNotExist:
-        raise Http404 from None
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    supporters = selectors.project_supporters(project=project)
-    for pledge in supporters:
-        # The project already holds its prefetched leads: asking it whether the viewer is a
-        # lead costs no query, where each pledge's own copy would cost one.
-        pledge.need.project = project
-    context = {
-        "project": project,
-        "needs": project.needs.all(),
-        "leads": project.leads.all(),
-        "supporters": [(pledge, pledge.donor_shown_to(request.user)) for pledge in supporters],
-        "viewer_is_lead": permissions.is_lead(request.user, project),
-        "page_url": request.build_absolute_uri(project.get_absolute_url()),
-        "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
-        # Collected, spent, balance: from the project's own annotations, no query (projects/expenses.py).
-        "spending": project_spending(project),
-        "milestones": timeline.project_milestones(project=project),
-        "timeline": timeline.project_timeline_page(
-            project=project, viewer=request.user, number=request.GET.get(timeline.PAGE_PARAMETER)
-        ),
-    }
-    return render(request, "projects/detail.html", context)
-
-
-def community_detail(request, slug):
-    try:
-        community = selectors.community_detail(slug=slug, viewer=request.user)
-    except Community.DoesNotExist:
-        raise Http404 from None
-    projects = selectors.community_projects(community=community)
-    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "projects/community.html", {"community": community, "page": page})
+def _to_dashboard(project):
+    return redirect("pages:dashboard", slug=project.slug)
 
 
 @require_POST
@@ -101,7 +54,7 @@ def project_create(request):
                 messages.success(
                     request, _("Your project is saved as a draft. Add its needs, then submit it for review.")
                 )
-                return redirect("projects:dashboard", slug=project.slug)
+                return redirect("pages:dashboard", slug=project.slug)
     else:
         form = ProjectForm(initial={"community": request.GET.get("community")})
     return render(request, "projects/project_form.html", {"form": form, "project": None})
@@ -109,11 +62,7 @@ def project_create(request):
 
 @login_required
 def project_edit(request, slug):
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    if not permissions.can_manage_project(request.user, project):
-        raise PermissionDenied
+    project = project_for(request, slug, may=permissions.can_manage_project)
     if request.method == "POST":
         form = ProjectEditForm(request.POST, request.FILES, instance=project)
         if form.is_valid():
@@ -133,9 +82,20 @@ def project_edit(request, slug):
     return render(request, "projects/project_form.html", {"form": form, "project": project})
 
 
-# The lead dashboard's views move to projects/lead_views.py; these names keep urls importing until then.
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
-
-
-dashboard = project_move = need_add = need_edit = need_close = reception_add = lead_pledge_cancel = _todo
+@require_POST
+@login_required
+def project_move(request, slug):
+    project = project_for(request, slug, may=permissions.can_view_dashboard)
+    form = ProjectMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status the project may move to."))
+        return _to_dashboard(project)
+    try:
+        project = services.project_transition(project=project, actor=request.user, **form.cleaned_data)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The project is now “%(status)s”.") % {"status": project.get_status_display()})
+    return _to_dashboard(project)

@@ -1,0 +1,60 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.utils import translation
+
+from accounts.tests.factories import PASSWORD
+from payments.tests.stripe_fake import fake_stripe  # noqa: F401 - the fake Stripe API for card payment tests
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (row locks, real concurrency) are skipped on SQLite, with a reason."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["accounts.tests.hashers.CheapArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (French): the language a request activated
+    stays active in the thread afterwards, and must not leak into the next test."""
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def update_emails_by_the_worker(settings):
+    """Published updates queue emails for the worker command (as with UPDATE_EMAILS_WORKER=1):
+    no background sending thread outlives a test. Tests of that thread turn it back on."""
+    settings.UPDATE_EMAILS_WORKER = True
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: one test's API throttle counters, cached responses or
+    cached report must not decide what the next test gets (the anonymous rate is 120 a minute, and
+    the whole suite makes more anonymous API requests than that)."""
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def login(client):
+    """Log a member in on the test client; returns the client."""
+
+    def _login(member):
+        client.force_login(member)
+        return client
+
+    return _login

@@ -1,0 +1,464 @@
+"""The lead dashboard: who gets in, what leads see, and every write they make from it."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import MemberFactory
+from core.errors import DomainError
+from donations import services
+from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.tests.factories import NeedFactory, PledgeFactory, ReceptionFactory
+from projects.models import Project, ProjectTransition
+from projects.tests.factories import ProjectFactory, make_moderator
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard_url(project, **query):
+    url = reverse("pages:dashboard", kwargs={"slug": project.slug})
+    if query:
+        url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
+    return url
+
+
+def pledge_via_service(need, donor=None, quantity="10", **kwargs):
+    kwargs.setdefault("channel", Pledge.Channel.MOBILE_MONEY if need.is_cash else Pledge.Channel.DROP_OFF)
+    return services.pledge_create(donor=donor or MemberFactory(), need=need, quantity=quantity, **kwargs)
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory(currency="MAD")
+
+
+@pytest.fixture
+def lead(project):
+    return project.created_by
+
+
+# --- Who gets in -----------------------------------------------------------------------------
+
+
+def test_visitor_is_sent_to_log_in(client, project):
+    response = client.get(dashboard_url(project))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={dashboard_url(project)}"
+
+
+def test_member_who_is_not_a_lead_is_refused(login, project):
+    assert login(MemberFactory()).get(dashboard_url(project)).status_code == 403
+
+
+def test_draft_of_someone_else_is_not_found(login):
+    draft = ProjectFactory(status=Project.Status.DRAFT)
+    assert login(MemberFactory()).get(dashboard_url(draft)).status_code == 404
+
+
+def test_co_lead_gets_in(login, project):
+    co_lead = MemberFactory()
+    project.leads.add(co_lead)
+    assert login(co_lead).get(dashboard_url(project)).status_code == 200
+
+
+def test_moderator_of_the_community_sees_it_read_only(login, project):
+    need = NeedFactory(project=project)
+    pledge = pledge_via_service(need, visibility=Pledge.Visibility.ANONYMOUS)
+    moderator = make_moderator(project.community)
+
+    response = login(moderator).get(dashboard_url(project), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response.context["can_manage"] is False
+    html = response.content.decode()
+    assert reverse("donations:need_add", kwargs={"slug": project.slug}) not in html
+    assert reverse("donations:reception_add", kwargs={"slug": project.slug, "pledge_id": pledge.pk}) not in html
+    # Anonymous donors are known to leads only.
+    assert pledge.donor.handle not in html
+
+
+# --- What leads see --------------------------------------------------------------------------
+
+
+def test_lead_sees_needs_with_progress_and_pledges_with_what_arrived(login, project, lead):
+    blankets = NeedFactory(project=project, label="couverture", unit="pièce", target_quantity=Decimal("200"))
+    fund = NeedFactory(project=project, cash=True, target_quantity=Decimal("10000"))
+    public = pledge_via_service(blankets, donor=MemberFactory(handle="open_hand"), quantity="10", message="Bon courage")
+    hidden = pledge_via_service(
+        fund, donor=MemberFactory(handle="quiet_giver"), quantity="1500", visibility=Pledge.Visibility.ANONYMOUS
+    )
+    services.reception_record(pledge=public, actor=lead, quantity="12")
+
+    response = login(lead).get(dashboard_url(project), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    needs = {need.pk: need for need in response.context["needs"]}
+    assert (needs[blankets.pk].pledged, needs[blankets.pk].received, needs[blankets.pk].missing) == (
+        Decimal("12"),
+        Decimal("12"),
+        Decimal("188"),
+    )
+    assert (needs[fund.pk].pledged, needs[fund.pk].received) == (Decimal("1500"), Decimal("0"))
+    pledges = {pledge.pk: pledge for pledge in response.context["pledges"]}
+    assert pledges[public.pk].received == Decimal("12")
+    assert pledges[hidden.pk].shown_donor.handle == "quiet_giver"
+    html = response.content.decode()
+    assert "@quiet_giver" in html and "@open_hand" in html
+    assert "Bon courage" in html
+    assert "private.example" not in html  # emails never appear
+
+
+def test_lead_sees_only_the_moves_they_may_make(login, lead):
+    in_review = ProjectFactory(status=Project.Status.IN_REVIEW, created_by=lead)
+    NeedFactory(project=in_review)
+    response = login(lead).get(dashboard_url(in_review))
+    moves = [status for status, _label in response.context["moves"]]
+    assert moves == [Project.Status.DRAFT, Project.Status.CANCELLED]
+
+
+def test_dashboard_query_count_does_not_grow_with_pledges(login, project, lead, django_assert_max_num_queries):
+    need = NeedFactory(project=project)
+    PledgeFactory(need=need, visibility=Pledge.Visibility.ANONYMOUS)
+    client = login(lead)
+    with CaptureQueriesContext(connection) as few:
+        client.get(dashboard_url(project))
+
+    for index in range(59):
+        pledge = PledgeFactory(need=need, visibility=Pledge.Visibility.ANONYMOUS if index % 2 else "public")
+        ReceptionFactory(pledge=pledge, quantity=Decimal("3"))
+    with CaptureQueriesContext(connection) as many, django_assert_max_num_queries(12):
+        response = client.get(dashboard_url(project))
+
+    assert len(response.context["pledges"]) == 50
+    assert len(many) == len(few)
+
+
+def test_pledges_are_paginated_fifty_a_page(login, project, lead):
+    need = NeedFactory(project=project)
+    PledgeFactory.create_batch(60, need=need)
+    client = login(lead)
+    assert len(client.get(dashboard_url(project)).context["pledges"]) == 50
+    assert len(client.get(dashboard_url(project, page=2)).context["pledges"]) == 10
+
+
+def test_pledges_filter_by_status_need_and_channel(login, project, lead):
+    blankets = NeedFactory(project=project)
+    fund = NeedFactory(project=project, cash=True)
+    dropped = PledgeFactory(need=blankets, channel=Pledge.Channel.DROP_OFF)
+    shipped = PledgeFactory(need=blankets, channel=Pledge.Channel.SHIPPED, status=Pledge.Status.CANCELLED)
+    transfer = PledgeFactory(need=fund, channel=Pledge.Channel.BANK_TRANSFER)
+    client = login(lead)
+
+    def shown(**query):
+        return {pledge.pk for pledge in client.get(dashboard_url(project, **query)).context["pledges"]}
+
+    assert shown() == {dropped.pk, shipped.pk, transfer.pk}
+    assert shown(status="cancelled") == {shipped.pk}
+    assert shown(need=fund.pk) == {transfer.pk}
+    assert shown(channel="drop_off") == {dropped.pk}
+    assert shown(need=blankets.pk, channel="shipped") == {shipped.pk}
+    # A filter value that means nothing is ignored, not an error.
+    assert shown(status="nonsense", channel="drop_off") == {dropped.pk}
+
+
+def test_lead_sees_donor_handles_never_emails(login, project, lead):
+    need = NeedFactory(project=project)
+    pledge_via_service(need, donor=MemberFactory(handle="with_email", email="secret@example.org"))
+    html = login(lead).get(dashboard_url(project)).content.decode()
+    assert "@with_email" in html
+    assert "secret@example.org" not in html
+
+
+# --- Needs -----------------------------------------------------------------------------------
+
+
+def test_lead_adds_a_material_need_and_a_cash_need(login, project, lead):
+    client = login(lead)
+    url = reverse("donations:need_add", kwargs={"slug": project.slug})
+    assert client.get(url).status_code == 200
+
+    response = client.post(
+        url,
+        {
+            "kind": "material",
+            "label": "couverture",
+            "unit": "pièce",
+            "target_quantity": "200",
+            "estimated_unit_value": "45,5",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(url, {"kind": "cash", "label": "Fonds", "unit": "", "target_quantity": "15000,50"})
+    assert response.status_code == 302
+
+    material, cash = Need.objects.filter(project=project).order_by("id")
+    assert (material.kind, material.unit, material.target_quantity) == ("material", "pièce", Decimal("200"))
+    assert material.estimated_unit_value == Decimal("45.5")
+    assert (cash.kind, cash.target_quantity, cash.unit) == ("cash", Decimal("15000.50"), "")
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"kind": "material", "label": "couverture", "unit": "", "target_quantity": "200"}, "unit"),
+        ({"kind": "material", "label": "couverture", "unit": "pièce", "target_quantity": "abc"}, "target_quantity"),
+        ({"kind": "material", "label": "couverture", "unit": "pièce", "target_quantity": "0"}, "target_quantity"),
+        (
+            {"kind": "cash", "label": "Fonds", "target_quantity": "100", "estimated_unit_value": "3"},
+            "estimated_unit_value",
+        ),
+        ({"kind": "time", "label": "Murs", "unit": "day", "target_quantity": "40"}, "kind"),
+    ],
+)
+def test_bad_need_is_a_form_error(login, project, lead, data, field):
+    response = login(lead).post(reverse("donations:need_add", kwargs={"slug": project.slug}), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Need.objects.exists()
+
+
+def test_xof_cash_need_refuses_decimals(login, lead):
+    project = ProjectFactory(currency="XOF", created_by=lead)
+    response = login(lead).post(
+        reverse("donations:need_add", kwargs={"slug": project.slug}),
+        {"kind": "cash", "label": "Fonds", "target_quantity": "100000,50"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["target_quantity"]
+    assert not Need.objects.exists()
+
+
+def test_needs_cannot_be_added_to_a_completed_project(login, lead):
+    project = ProjectFactory(status=Project.Status.COMPLETED, created_by=lead)
+    response = login(lead).post(
+        reverse("donations:need_add", kwargs={"slug": project.slug}),
+        {"kind": "material", "label": "couverture", "unit": "pièce", "target_quantity": "10"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not Need.objects.exists()
+
+
+def test_lead_edits_a_need_nobody_pledged_on(login, project, lead):
+    need = NeedFactory(project=project, target_quantity=Decimal("200"))
+    client = login(lead)
+    url = reverse("donations:need_edit", kwargs={"slug": project.slug, "need_id": need.pk})
+    assert client.get(url).context["form"].initial["target_quantity"] == "200"
+
+    response = client.post(
+        url, {"kind": "material", "label": "couverture épaisse", "unit": "pièce", "target_quantity": "250"}
+    )
+
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert (need.label, need.target_quantity) == ("couverture épaisse", Decimal("250"))
+
+
+def test_need_edit_is_refused_once_pledged_and_its_link_hidden(login, project, lead):
+    need = NeedFactory(project=project, target_quantity=Decimal("200"))
+    pledge = pledge_via_service(need)
+    services.pledge_cancel(pledge=pledge, actor=pledge.donor)  # even a withdrawn pledge was a promise
+    edit_url = reverse("donations:need_edit", kwargs={"slug": project.slug, "need_id": need.pk})
+
+    with pytest.raises(DomainError):
+        services.need_update(need=need, actor=lead, kind="material", label="x", unit="kg", target_quantity="5")
+    client = login(lead)
+    response = client.post(edit_url, {"kind": "material", "label": "x", "unit": "kg", "target_quantity": "5"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    need.refresh_from_db()
+    assert (need.label, need.unit, need.target_quantity) == ("couverture", "pièce", Decimal("200"))
+    assert edit_url not in client.get(dashboard_url(project)).content.decode()
+
+
+def test_lead_closes_a_need_and_it_stops_taking_pledges(login, project, lead):
+    need = NeedFactory(project=project)
+    standing = pledge_via_service(need)
+    client = login(lead)
+    url = reverse("donations:need_close", kwargs={"slug": project.slug, "need_id": need.pk})
+    assert client.get(url).status_code == 405
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert need.status == Need.Status.CLOSED
+    standing.refresh_from_db()
+    assert standing.status == Pledge.Status.PLEDGED
+    with pytest.raises(DomainError):
+        pledge_via_service(need)
+
+
+# --- Receptions ------------------------------------------------------------------------------
+
+
+def test_lead_records_receptions_and_over_delivery_is_shown(login, project, lead):
+    need = NeedFactory(project=project)
+    pledge = pledge_via_service(need, quantity="10")
+    client = login(lead)
+    url = reverse("donations:reception_add", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+
+    page = client.get(url)
+    assert page.context["form"].initial["quantity"] == "10"
+    assert page.context["form"]["received_on"].value() == timezone.localdate()
+
+    client.post(url, {"quantity": "3", "received_on": timezone.localdate().isoformat(), "note": "premier carton"})
+    client.post(url, {"quantity": "5", "received_on": timezone.localdate().isoformat()})
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.PARTIALLY_FULFILLED
+    assert client.get(url).context["form"].initial["quantity"] == "2"
+
+    response = client.post(url, {"quantity": "4", "received_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    assert response["Location"] == dashboard_url(project)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.FULFILLED
+    assert sorted(Reception.objects.filter(pledge=pledge).values_list("quantity", flat=True)) == [3, 4, 5]
+    assert Reception.objects.get(pledge=pledge, quantity=3).note == "premier carton"
+
+    dashboard = client.get(dashboard_url(project), HTTP_ACCEPT_LANGUAGE="en")
+    assert dashboard.context["pledges"][0].received == Decimal("12")
+    assert "more than pledged" in dashboard.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"quantity": "abc"}, "quantity"),
+        ({"quantity": "0"}, "quantity"),
+        ({"quantity": "-2"}, "quantity"),
+        ({"quantity": "3", "received_on": "not a date"}, "received_on"),
+        ({"quantity": "3", "received_on": "2999-01-01"}, "received_on"),
+    ],
+)
+def test_bad_reception_is_a_form_error(login, project, lead, data, field):
+    pledge = pledge_via_service(NeedFactory(project=project))
+    data = {"received_on": timezone.localdate().isoformat(), **data}
+    url = reverse("donations:reception_add", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+    response = login(lead).post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Reception.objects.exists()
+
+
+def test_reception_date_can_be_in_the_past(login, project, lead):
+    pledge = pledge_via_service(NeedFactory(project=project))
+    url = reverse("donations:reception_add", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+    login(lead).post(url, {"quantity": "10", "received_on": "2024-12-31"})
+    assert Reception.objects.get(pledge=pledge).received_on == datetime.date(2024, 12, 31)
+
+
+# --- Lead cancels a pledge -------------------------------------------------------------------
+
+
+def test_lead_cancels_a_pledge_only_with_a_reason(login, project, lead):
+    pledge = pledge_via_service(NeedFactory(project=project))
+    client = login(lead)
+    url = reverse("donations:lead_pledge_cancel", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.PLEDGED
+
+    response = client.post(url, {"reason": "Duplicate of another pledge"})
+    assert response.status_code == 302
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.cancellation_reason) == (Pledge.Status.CANCELLED, "Duplicate of another pledge")
+    event = pledge.events.last()
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        Pledge.Status.PLEDGED,
+        Pledge.Status.CANCELLED,
+        lead,
+        "Duplicate of another pledge",
+    )
+
+
+def test_lead_cancels_the_rest_of_a_partly_received_pledge_and_what_arrived_stays(login, project, lead):
+    need = NeedFactory(project=project)
+    pledge = pledge_via_service(need, quantity="10")
+    services.reception_record(pledge=pledge, actor=lead, quantity="4")
+    url = reverse("donations:lead_pledge_cancel", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+
+    login(lead).post(url, {"reason": "The donor moved away"})
+
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.CANCELLED
+    response = login(lead).get(dashboard_url(project))
+    shown = response.context["needs"][0]
+    assert (shown.pledged, shown.received) == (Decimal("4"), Decimal("4"))
+
+
+def test_fully_received_pledge_cannot_be_cancelled(login, project, lead):
+    pledge = pledge_via_service(NeedFactory(project=project), quantity="10")
+    services.reception_record(pledge=pledge, actor=lead, quantity="10")
+    url = reverse("donations:lead_pledge_cancel", kwargs={"slug": project.slug, "pledge_id": pledge.pk})
+
+    response = login(lead).post(url, {"reason": "Oops"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.FULFILLED
+
+
+# --- A lead of one project can do nothing on another -----------------------------------------
+
+
+def test_lead_of_project_a_can_do_nothing_on_project_b(login):
+    lead_a = MemberFactory()
+    project_a = ProjectFactory(created_by=lead_a)
+    need_a = NeedFactory(project=project_a)
+    project_b = ProjectFactory()
+    need_b = NeedFactory(project=project_b)
+    pledge_b = pledge_via_service(need_b, quantity="10")
+    client = login(lead_a)
+
+    def snapshot():
+        return (
+            list(Project.objects.order_by("pk").values_list("status", "cancellation_reason")),
+            list(Need.objects.order_by("pk").values_list("label", "status", "target_quantity")),
+            list(Pledge.objects.order_by("pk").values_list("status", "cancellation_reason")),
+            Reception.objects.count(),
+            PledgeEvent.objects.count(),
+            ProjectTransition.objects.count(),
+        )
+
+    before = snapshot()
+    b = {"slug": project_b.slug}
+    need_data = {"kind": "material", "label": "hijacked", "unit": "kg", "target_quantity": "1"}
+    reception_data = {"quantity": "10", "received_on": timezone.localdate().isoformat()}
+    # B's own URLs: the lead of A is not a lead of B.
+    forbidden = [
+        ("get", reverse("pages:dashboard", kwargs=b), {}),
+        ("post", reverse("projects:move", kwargs=b), {"to_status": "cancelled", "note": "mine now"}),
+        ("post", reverse("projects:move", kwargs=b), {"to_status": "closed"}),
+        ("post", reverse("donations:need_add", kwargs=b), need_data),
+        ("post", reverse("donations:need_edit", kwargs={**b, "need_id": need_b.pk}), need_data),
+        ("post", reverse("donations:need_close", kwargs={**b, "need_id": need_b.pk}), {}),
+        ("post", reverse("donations:reception_add", kwargs={**b, "pledge_id": pledge_b.pk}), reception_data),
+        ("post", reverse("donations:lead_pledge_cancel", kwargs={**b, "pledge_id": pledge_b.pk}), {"reason": "x"}),
+    ]
+    for method, url, data in forbidden:
+        assert getattr(client, method)(url, data).status_code == 403, url
+
+    # B's needs and pledges under A's slug: they are not A's, so they are not found.
+    a = {"slug": project_a.slug}
+    not_found = [
+        reverse("donations:need_edit", kwargs={**a, "need_id": need_b.pk}),
+        reverse("donations:need_close", kwargs={**a, "need_id": need_b.pk}),
+        reverse("donations:reception_add", kwargs={**a, "pledge_id": pledge_b.pk}),
+        reverse("donations:lead_pledge_cancel", kwargs={**a, "pledge_id": pledge_b.pk}),
+    ]
+    for url in not_found:
+        assert client.post(url, {**need_data, **reception_data, "reason": "x"}).status_code == 404, url
+
+    assert snapshot() == before
+    assert need_a.status == Need.Status.OPEN

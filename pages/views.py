@@ -1,0 +1,176 @@
+"""The site's pages that bring several domains together: the home page with its project list,
+a project's page (needs and progress, supporters, milestones, timeline, spending), a community's
+page, a member's public profile, a lead's dashboard and a donor's pledges with their receipts.
+
+Each reads through the selectors of the apps it shows and writes nothing: every form on these
+pages posts to the page of the app that owns the write (donations, payments, projects,
+publishing, receipts).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import selectors as member_selectors
+from accounts.models import Member
+from donations import selectors as donation_selectors
+from donations import services as donation_services
+from donations.forms import DonorCancelForm
+from donations.models import Need, Pledge
+from donations.progress import pledges_with_received
+from pages.forms import PledgeFilterForm, ProjectFilterForm
+from projects import permissions
+from projects import selectors as project_selectors
+from projects.models import Community, Project
+from projects.page_access import project_for
+from publishing import selectors as publishing_selectors
+from publishing import timeline
+from publishing.expenses import project_spending
+from receipts.selectors import donor_yearly_receipts, valid_receipts_prefetch
+
+PLEDGES_PER_PAGE = 50
+
+PROJECTS_PER_PAGE = 12
+
+
+def home(request):
+    form = ProjectFilterForm(request.GET)
+    filters, sort = form.filters_and_sort()
+    projects = donation_selectors.project_list(viewer=request.user, filters=filters, sort=sort)
+    # get_page turns a missing, malformed or out-of-range page number into the nearest page.
+    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pages/home.html", {"form": form, "page": page, "filtered": bool(filters)})
+
+
+def project(request, slug):
+    try:
+        project = publishing_selectors.project_detail(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_view_project(request.user, project):
+        raise Http404
+    supporters = donation_selectors.project_supporters(project=project)
+    for pledge in supporters:
+        # The project already holds its prefetched leads: asking it whether the viewer is a
+        # lead costs no query, where each pledge's own copy would cost one.
+        pledge.need.project = project
+    context = {
+        "project": project,
+        "needs": project.needs.all(),
+        "leads": project.leads.all(),
+        "supporters": [(pledge, pledge.donor_shown_to(request.user)) for pledge in supporters],
+        "viewer_is_lead": permissions.is_lead(request.user, project),
+        "page_url": request.build_absolute_uri(project.get_absolute_url()),
+        "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
+        # Collected, spent, balance: from the project's own annotations, no query (publishing/expenses.py).
+        "spending": project_spending(project),
+        "milestones": timeline.project_milestones(project=project),
+        "timeline": timeline.project_timeline_page(
+            project=project, viewer=request.user, number=request.GET.get(timeline.PAGE_PARAMETER)
+        ),
+    }
+    return render(request, "pages/project.html", context)
+
+
+def community(request, slug):
+    try:
+        community = project_selectors.community_detail(slug=slug, viewer=request.user)
+    except Community.DoesNotExist:
+        raise Http404 from None
+    projects = donation_selectors.community_projects(community=community)
+    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pages/community.html", {"community": community, "page": page})
+
+
+@login_required
+def my_pledges(request):
+    pledges = (
+        pledges_with_received(Pledge.objects.filter(donor=request.user))
+        .select_related("need", "need__project")
+        .prefetch_related("receptions")
+        .order_by("-created_at", "-id")
+    )
+    # Each pledge's valid receipt: one query for the whole page.
+    pledges = pledges.prefetch_related(valid_receipts_prefetch())
+    page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/my_pledges.html",
+        {
+            "page": page,
+            "pledges": page.object_list,
+            "yearly_receipts": donor_yearly_receipts(donor=request.user),
+            # The donor withdraws only before anything arrived (the service says so too).
+            "withdrawable_status": Pledge.Status.PLEDGED,
+            "card_channel": Pledge.Channel.CARD,
+            "cancel_form": DonorCancelForm(),
+        },
+    )
+
+
+# The button that moves a project to each status.
+MOVE_LABELS = {
+    Project.Status.DRAFT: gettext_lazy("Back to draft"),
+    Project.Status.IN_REVIEW: gettext_lazy("Submit for review"),
+    Project.Status.OPEN: gettext_lazy("Open to pledges"),
+    Project.Status.CLOSED: gettext_lazy("Stop taking pledges"),
+    Project.Status.COMPLETED: gettext_lazy("Mark as completed"),
+    Project.Status.CANCELLED: gettext_lazy("Cancel the project"),
+}
+
+
+# A lead may still cancel what has not fully arrived (the service has the last word).
+LEAD_CANCELLABLE_STATUSES = (Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
+
+
+@login_required
+def dashboard(request, slug):
+    project = project_for(request, slug, may=permissions.can_view_dashboard)
+    needs = list(donation_selectors.project_needs_for_leads(project=project))
+    filter_form = PledgeFilterForm(request.GET, needs=needs)
+    pledges = donation_selectors.project_pledges_for_leads(project=project, **filter_form.filters())
+    # Each pledge's valid receipt, for leads and moderators to download: one query per page.
+    pledges = pledges.prefetch_related(valid_receipts_prefetch())
+    page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    for pledge in page:
+        pledge.need.project = project
+        pledge.shown_donor = pledge.donor_shown_to(request.user)
+    moves = [(status, MOVE_LABELS[status]) for status in permissions.allowed_moves_for(request.user, project)]
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "project": project,
+            "can_manage": permissions.can_manage_project(request.user, project),
+            "moves": moves,
+            "cancelled_status": Project.Status.CANCELLED,
+            "needs": needs,
+            "filter_form": filter_form,
+            "page": page,
+            "pledges": page.object_list,
+            "records_receptions": project.status in donation_services.RECEIVING_PROJECT_STATUSES,
+            "adds_needs": project.status in donation_services.NEED_EDITABLE_PROJECT_STATUSES,
+            "receivable_statuses": Pledge.RECEIVABLE_STATUSES,
+            "cancellable_statuses": LEAD_CANCELLABLE_STATUSES,
+            "open_need_status": Need.Status.OPEN,
+        },
+    )
+
+
+def profile(request, handle):
+    try:
+        member = member_selectors.member_by_handle(handle=handle)
+    except Member.DoesNotExist:
+        raise Http404(_("No member has this handle.")) from None
+    if member.handle != handle:
+        return redirect(member.get_absolute_url(), permanent=True)
+    context = {
+        "member": member,
+        "pledges": donation_selectors.member_public_pledges(member=member),
+        "projects": donation_selectors.member_led_projects(member=member, viewer=request.user),
+        "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    return render(request, "pages/profile.html", context)

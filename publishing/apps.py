@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublishingConfig(AppConfig):
+    name = "publishing"
+    verbose_name = _("Milestones, updates and expenses")
+
+    def ready(self):
+        from donations import hooks as donation_hooks
+        from projects import hooks as project_hooks
+        from publishing import expenses, timeline
+
+        donation_hooks.threshold_reached.connect(timeline.threshold_entry_record)
+        project_hooks.currency_changing.connect(expenses.refuse_currency_change_once_spent)

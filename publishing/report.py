@@ -1,0 +1,112 @@
+"""A project's progress report as a PDF (WeasyPrint), for anyone who may view the project.
+
+What it shows: the project (title, community, place, status, story), its needs with pledged,
+received and still missing, its milestones with their dates, its expenses (corrections shown
+as such) with collected, spent and balance per currency, the number of supporters (never who
+they are) and the date it was generated. It is drawn in the visitor's language from the
+figures of publishing.selectors.project_detail, in a fixed number of queries.
+
+Rendering shares the process-wide FontConfiguration and render lock of every PDF
+(core/pdf.py, FINDINGS.md): a configuration per render leaks memory. Like a receipt, it
+fetches nothing but the bundled fonts, files under MEDIA_ROOT and inline images: an image in
+the story pointing elsewhere is left out. The PDF is cached under a hash of its
+HTML (see render_report_pdf).
+"""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from core.formatting import money, quantity
+from core.pdf import BASE_URL, FONT_CONFIG, LocalURLFetcher, render_lock, stylesheet
+from publishing.expenses import project_expenses, project_spending
+from publishing.models import Milestone
+
+REPORT_CACHE_SECONDS = 24 * 3600
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "publishing" / "report.css"
+
+
+def report_context(project):
+    """What the report prints. `project` comes from publishing.selectors.project_detail."""
+    needs = [
+        {
+            "label": need.label,
+            "kind": need.get_kind_display(),
+            "status": need.get_status_display() if need.status != "open" else "",
+            "goal": quantity(need.target_quantity, need),
+            "pledged": quantity(need.pledged, need),
+            "received": quantity(need.received, need),
+            "missing": quantity(need.missing, need),
+            "supporters": need.supporters,
+        }
+        for need in project.needs.all()
+    ]
+    milestones = list(Milestone.objects.filter(project=project).order_by("position", "id"))
+    expenses = list(project_expenses(project).order_by("spent_on", "id"))
+    expense_rows = [
+        {
+            "date": expense.spent_on,
+            "description": expense.description,
+            "supplier": expense.supplier,
+            "need": expense.need.label if expense.need else "",
+            "amount": money(expense.amount, expense.currency),
+            "is_reversal": expense.is_reversal,
+            "corrects": expense.reverses.description if expense.reverses else "",
+            "corrected": hasattr(expense, "reversed_by"),
+        }
+        for expense in expenses
+    ]
+    return {
+        "project": project,
+        "needs": needs,
+        "has_cash": bool(project.cash_target),
+        "cash": {
+            "goal": money(project.cash_target, project.currency),
+            "pledged": money(project.cash_pledged, project.currency),
+            "received": money(project.cash_received, project.currency),
+            "missing": money(project.cash_missing, project.currency),
+        },
+        "milestones": milestones,
+        "expenses": expense_rows,
+        "spending": [
+            {
+                "currency": row.currency,
+                "collected": money(row.collected, row.currency),
+                "spent": money(row.spent, row.currency),
+                "balance": money(row.balance, row.currency),
+                "negative": row.balance < 0,
+            }
+            # No query: project_detail annotates what was collected and spent.
+            for row in project_spending(project)
+        ],
+        "supporters": project.supporters,
+        "generated_on": timezone.localdate(),
+        "page_url": settings.SITE_URL + project.get_absolute_url(),
+    }
+
+
+def render_report_html(project):
+    return render_to_string("publishing/report.html", report_context(project))
+
+
+def render_report_pdf(project):
+    """The report as PDF bytes, in the active language.
+
+    The HTML is cheap (tens of ms), the PDF is not (hundreds): the PDF is kept in the cache
+    under a hash of its HTML, so a report is laid out again only when something it shows
+    changed (or the next day: it carries its date).
+    """
+    html = render_report_html(project)
+    key = "tiwizi:report:" + hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        with render_lock:
+            document = HTML(string=html, base_url=BASE_URL, url_fetcher=LocalURLFetcher())
+            pdf = document.write_pdf(stylesheets=[stylesheet(STYLESHEET)], font_config=FONT_CONFIG)
+        cache.set(key, pdf, REPORT_CACHE_SECONDS)
+    return pdf

@@ -1,0 +1,77 @@
+"""What a project shows outside its page: the social card, the progress badge, the progress
+report (PDF). Feeds are in publishing/feeds.py."""
+
+import hashlib
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+
+from donations.progress import projects_with_progress
+from projects import permissions
+from projects.models import Project
+from publishing import selectors
+from publishing.badge import badge_svg
+from publishing.report import render_report_pdf
+from publishing.social_card import card_file
+
+# A card URL with the current version in it (as the page's og:image gives) never changes
+# content; the bare URL may, after the next reception.
+CARD_MAX_AGE_VERSIONED = 7 * 24 * 3600
+CARD_MAX_AGE = 300
+BADGE_MAX_AGE = 300
+
+
+def _visible_project(request, read, slug):
+    try:
+        project = read(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_view_project(request.user, project):
+        raise Http404
+    return project
+
+
+def social_card(request, slug):
+    project = _visible_project(request, selectors.project_detail, slug)
+    path, digest = card_file(project)
+    etag = f'"{digest}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        try:
+            response = FileResponse(path.open("rb"), content_type="image/png")
+        except FileNotFoundError:
+            # Replaced by a newer card between our check and our read: draw (or find) it again.
+            path, digest = card_file(project)
+            etag = f'"{digest}"'
+            response = FileResponse(path.open("rb"), content_type="image/png")
+    response["ETag"] = etag
+    public = project.status in Project.PUBLIC_STATUSES
+    max_age = CARD_MAX_AGE_VERSIONED if request.GET.get("v") == digest else CARD_MAX_AGE
+    patch_cache_control(response, max_age=max_age, **({"public": True} if public else {"private": True}))
+    return response
+
+
+def badge(request, slug):
+    read = projects_with_progress(Project.objects.select_related("community")).get
+    project = _visible_project(request, read, slug)
+    svg = badge_svg(project).encode("utf-8")
+    etag = f'"{hashlib.sha256(svg + get_language().encode()).hexdigest()[:20]}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    public = project.status in Project.PUBLIC_STATUSES
+    patch_cache_control(response, max_age=BADGE_MAX_AGE, **({"public": True} if public else {"private": True}))
+    # The badge is in the visitor's language (header or cookie): caches keep one copy per language.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def progress_report(request, slug):
+    project = _visible_project(request, selectors.project_detail, slug)
+    pdf = render_report_pdf(project)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="tiwizi-{project.slug}-report.pdf"'
+    patch_cache_control(response, private=True, max_age=0)
+    return response
