@@ -18,14 +18,15 @@ from projects.models import Category, Project
 
 
 class SelectorFilterBackend(filters.DjangoFilterBackend):
-    """Documents the view's FilterSet; leaves the queryset alone (the selector has filtered it)."""
+    """Documents the FilterSet of the view's action (its `filtersets`, by action); leaves the
+    queryset alone (the selector has filtered it)."""
 
     def filter_queryset(self, request, queryset, view):
         return queryset
 
     def get_filterset_class(self, view, queryset=None):
         # A view may document a FilterSet of another model (a project's pledges).
-        return getattr(view, "filterset_class", None)
+        return getattr(view, "filtersets", {}).get(getattr(view, "action", None))
 
 
 def cleaned_filters(filterset_class, request):

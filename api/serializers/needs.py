@@ -1,0 +1,64 @@
+"""Needs: with their progress, in brief (inside a pledge, a reception or an expense), and the
+input to create or correct one."""
+
+from rest_framework import serializers
+
+from api.serializers.decimals import QUANTITY
+from donations.models import Need
+
+
+class NeedSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    target_quantity = serializers.DecimalField(**QUANTITY, read_only=True)
+    estimated_unit_value = serializers.DecimalField(**QUANTITY, read_only=True, allow_null=True)
+    pledged = serializers.DecimalField(**QUANTITY, read_only=True)
+    received = serializers.DecimalField(**QUANTITY, read_only=True)
+    missing = serializers.DecimalField(**QUANTITY, read_only=True)
+    supporters = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Need
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "label",
+            "unit",
+            "target_quantity",
+            "estimated_unit_value",
+            "position",
+            "status",
+            "pledged",
+            "received",
+            "missing",
+            "supporters",
+        ]
+
+
+class NeedInProjectSerializer(NeedSerializer):
+    class Meta(NeedSerializer.Meta):
+        fields = [name for name in NeedSerializer.Meta.fields if name not in ("project", "position")]
+
+
+class NeedBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Need
+        fields = ["id", "kind", "label", "unit"]
+
+
+class NeedWriteSerializer(serializers.Serializer):
+    project = serializers.SlugField(max_length=140, help_text="The project's slug.")
+    kind = serializers.ChoiceField(choices=Need.Kind.choices)
+    label = serializers.CharField(max_length=120)
+    unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    target_quantity = serializers.DecimalField(**QUANTITY)
+    estimated_unit_value = serializers.DecimalField(**QUANTITY, required=False, allow_null=True, default=None)
+
+
+class NeedUpdateSerializer(NeedWriteSerializer):
+    project = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
