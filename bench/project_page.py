@@ -23,7 +23,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.environment import start_django  # noqa: E402
 
 # Flat: the page with all the entries takes no longer than with one page's worth (20), within noise.
 TARGET_RATIO = 1.1
@@ -95,6 +96,7 @@ def populate(entries):
         # A mix as a project would have it, the same on every page of 20: mostly updates and
         # expenses, a done milestone every 25 entries, a threshold every 10 (20 in all: 4 per need).
         thresholds = 0
+        photo = {"project": project, "image": "photos/bench.jpg", "width": 1600, "height": 1200, "uploaded_by": lead}
         for number in range(timeline_length):
             at = start + timedelta(hours=number)
             kind = number % 10
@@ -113,14 +115,7 @@ def populate(entries):
                     published_at=at,
                 )
                 if kind == 0:
-                    Photo.objects.create(
-                        project=project,
-                        update=update,
-                        image="photos/bench.jpg",
-                        width=1600,
-                        height=1200,
-                        uploaded_by=lead,
-                    )
+                    Photo.objects.create(update=update, **photo)
                 TimelineEntry.objects.create(
                     project=project, kind="update", at=at, update=update, supporters_only=audience == "supporters"
                 )
@@ -129,14 +124,7 @@ def populate(entries):
                     project=project, position=number, title=f"Étape {number}", status="done", done_on=at.date()
                 )
                 if number % 50 == 12:
-                    Photo.objects.create(
-                        project=project,
-                        milestone=milestone,
-                        image="photos/bench.jpg",
-                        width=1600,
-                        height=1200,
-                        uploaded_by=lead,
-                    )
+                    Photo.objects.create(milestone=milestone, **photo)
                 TimelineEntry.objects.create(project=project, kind="milestone", at=at, milestone=milestone)
             elif kind == "threshold":
                 threshold = ProgressThreshold.objects.create(
@@ -170,15 +158,6 @@ def populate(entries):
 
     # A full page of entries, to tell the cost of drawing 20 entries from that of having many.
     return project("empty", 0), project("page", 20), project("long", entries), donors[0]
-
-
-def create_postgresql_database(database_url):
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def measure(client, url, requests):
@@ -250,26 +229,13 @@ def main():
     parser.add_argument("--database-url", help="default: a new SQLite database in a temporary folder")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="tiwizi-bench-page-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = database_url
-    if database_url.startswith("postgres"):
-        create_postgresql_database(database_url)
-    os.environ["MEDIA_ROOT"] = str(workdir / "media")
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.pop("REDIS_URL", None)  # the page reads the database; no response cache in the way
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    workdir, database_url = start_django(prefix="tiwizi-bench-page-", database_url=args.database_url)
     from django.test import Client
 
     # No setup_test_environment(): it instruments every template render to send a signal the
     # test client answers by copying the context, which would weigh on each timeline entry's
     # include and measure the test harness rather than the page. ("testserver" is allowed.)
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     *projects, supporter = populate(args.entries)
     print(

@@ -19,13 +19,14 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.environment import start_django  # noqa: E402
 
 TARGET_RATIO = 1.5
 TARGET_SIZE = 60 * 1024
@@ -202,15 +203,11 @@ def populate(donors, year):
 
 
 def bench_batch(donors, database_url):
-    import django
     from django.core.management import call_command
-
-    django.setup()
     from django.utils import timezone
 
     from receipts.models import Receipt
 
-    call_command("migrate", verbosity=0)
     year = timezone.localdate().year
     populate(donors, year)
     started = time.perf_counter()
@@ -236,16 +233,7 @@ def main():
     parser.add_argument("--skip-batch", action="store_true")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="tiwizi-bench-receipts-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["PRIVATE_MEDIA_ROOT"] = str(workdir / "private")
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    workdir, database_url = start_django(prefix="tiwizi-bench-receipts-", database_url=args.database_url)
     try:
         import weasyprint.text.ffi as ffi
 

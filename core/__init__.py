@@ -9,7 +9,8 @@
 - `rich_text.py`: Markdown rendered and sanitised (stories, updates);
 - `uploads.py`: uploaded images and scans, checked and stripped of their metadata;
 - `pdf.py`: what every PDF shares (WeasyPrint's font configuration, fetcher, render lock);
-- `read_only_admin.py`: admin bases for audit trails.
+- `read_only_admin.py`: admin bases for audit trails;
+- `widgets.py`: form widgets the pages share.
 
 Imports flow one way (pyproject.toml, [tool.importlinter]): core imports no app of ours.
 """

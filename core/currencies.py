@@ -4,8 +4,6 @@ XOF and XAF have no minor unit in practice (a 5 000 XOF gift is 5000, never 5000
 MAD and EUR have two. Amounts are Decimal everywhere, never float.
 """
 
-from decimal import Decimal
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +21,3 @@ ZERO_DECIMAL_CURRENCIES = frozenset({"XOF", "XAF"})
 
 def decimal_places(currency):
     return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-
-
-def smallest_unit(currency):
-    """The smallest amount a gift in this currency can be split into: 1 XOF, 0.01 MAD."""
-    return Decimal(1).scaleb(-decimal_places(currency))

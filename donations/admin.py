@@ -17,8 +17,24 @@ from projects.admin import ProjectAdmin
 from projects.models import Project
 
 
+class NeedProgressColumns:
+    """A need's progress as columns, for an admin whose queryset is needs_with_progress."""
+
+    @admin.display(description=_("pledged"), ordering="pledged")
+    def pledged(self, need):
+        return need.pledged
+
+    @admin.display(description=_("received"), ordering="received")
+    def received(self, need):
+        return need.received
+
+    @admin.display(description=_("missing"), ordering="missing")
+    def missing(self, need):
+        return need.missing
+
+
 @admin.register(Need)
-class NeedAdmin(admin.ModelAdmin):
+class NeedAdmin(NeedProgressColumns, admin.ModelAdmin):
     list_display = ("label", "project", "kind", "goal", "pledged", "received", "missing", "status")
     list_filter = ("kind", "status", "project__community")
     search_fields = ("label", "project__title")
@@ -54,18 +70,6 @@ class NeedAdmin(admin.ModelAdmin):
     @admin.display(description=_("goal"), ordering="target_quantity")
     def goal(self, need):
         return f"{need.target_quantity} {need.unit_label}"
-
-    @admin.display(description=_("pledged"), ordering="pledged")
-    def pledged(self, need):
-        return need.pledged
-
-    @admin.display(description=_("received"), ordering="received")
-    def received(self, need):
-        return need.received
-
-    @admin.display(description=_("missing"), ordering="missing")
-    def missing(self, need):
-        return need.missing
 
 
 class PledgeEventInline(ReadOnlyInline):
@@ -163,7 +167,7 @@ class CardRefundAdmin(ReadOnlyAdmin):
     list_select_related = ("pledge__need__project",)
 
 
-class NeedInline(admin.TabularInline):
+class NeedInline(NeedProgressColumns, admin.TabularInline):
     """A project's needs with their progress. Wording and order may be corrected; what was asked
     for (kind, goal, unit) may not, since donors pledged against it."""
 
@@ -182,18 +186,6 @@ class NeedInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("pledged"))
-    def pledged(self, need):
-        return need.pledged
-
-    @admin.display(description=_("received"))
-    def received(self, need):
-        return need.received
-
-    @admin.display(description=_("missing"))
-    def missing(self, need):
-        return need.missing
 
 
 # The project's page in the admin shows its needs with their progress. ProjectAdmin lives in

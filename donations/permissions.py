@@ -1,4 +1,5 @@
-"""Who may pledge, cancel a pledge, record what arrived and see a pledge in full.
+"""Who may pledge, record what arrived and see a pledge in full (the service decides who may
+cancel one: the donor before anything arrived, a lead with a reason).
 
 Built on projects/permissions.py (leads, moderators, the dashboard); pages, API and admin ask
 here, and the services ask again.
@@ -8,7 +9,7 @@ from django.db.models import Q
 
 from donations.models import Pledge
 from projects.models import Membership, Project
-from projects.permissions import can_view_dashboard, is_lead
+from projects.permissions import is_lead
 
 
 def is_supporter(member, project):
@@ -22,27 +23,14 @@ def can_pledge(member, need):
     return member.is_authenticated
 
 
-def can_cancel_pledge(member, pledge):
-    """The donor may withdraw before anything arrived; a lead may cancel with a reason."""
-    if not member.is_authenticated:
-        return False
-    return pledge.donor_id == member.pk or is_lead(member, pledge.need.project)
-
-
 def can_record_reception(member, pledge):
     return is_lead(member, pledge.need.project)
 
 
-def can_view_pledge(member, pledge):
-    """A pledge in full (donor, channel, what arrived) is the donor's business and the project's
-    dashboard's (its leads, and the moderators reviewing it)."""
-    if not member.is_authenticated:
-        return False
-    return pledge.donor_id == member.pk or can_view_dashboard(member, pledge.need.project)
-
-
 def pledges_visible_filter(member):
-    """can_view_pledge as a filter on Pledge querysets (for lists): keep the two in step."""
+    """The pledges a member may see in full (donor, channel, what arrived), as a filter on Pledge
+    querysets: the donor's own, and those of the projects whose dashboard they may see (their
+    leads, and the community's moderators reviewing it)."""
     if not member.is_authenticated:
         return Q(pk__in=[])
     if member.is_superuser:

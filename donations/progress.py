@@ -70,10 +70,6 @@ def _net_received(row_filter, group_by):
     )
 
 
-def received_per_pledge():
-    return _net_received(Q(pledge=OuterRef("pk")), "pledge")
-
-
 def received_per_need():
     """A need's received (receptions less card refunds), for annotating a Need queryset."""
     return _net_received(Q(need=OuterRef("pk")), "need")
@@ -114,23 +110,26 @@ def _pledged_sum(pledge_filter, group_by):
     )
 
 
+def _supporters(pledge_filter, group_by):
+    """The number of distinct donors of the standing pledges matching `pledge_filter`, or 0."""
+    donors = (
+        Pledge.objects.filter(pledge_filter)
+        .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
+        .order_by()
+        .values(group_by)
+        .annotate(count=Count("donor", distinct=True))
+        .values("count")
+    )
+    return Coalesce(Subquery(donors), 0)
+
+
 def needs_with_progress(queryset=None):
     """Needs annotated with pledged, received, missing and supporters, in one query."""
     queryset = Need.objects.all() if queryset is None else queryset
     return queryset.annotate(
         pledged=_pledged_sum(Q(need=OuterRef("pk")), "need"),
         received=_net_received(Q(need=OuterRef("pk")), "need"),
-        supporters=Coalesce(
-            Subquery(
-                Pledge.objects.filter(need=OuterRef("pk"))
-                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
-                .order_by()
-                .values("need")
-                .annotate(count=Count("donor", distinct=True))
-                .values("count")
-            ),
-            0,
-        ),
+        supporters=_supporters(Q(need=OuterRef("pk")), "need"),
     ).annotate(
         missing=Greatest(
             ExpressionWrapper(F("target_quantity") - F("pledged"), output_field=QUANTITY_OUTPUT),
@@ -149,17 +148,7 @@ def project_progress_annotations():
         ),
         "cash_pledged": _pledged_sum(cash_of_project, "need__project"),
         "cash_received": _net_received(cash_of_project, "need__project"),
-        "supporters": Coalesce(
-            Subquery(
-                Pledge.objects.filter(need__project=OuterRef("pk"))
-                .exclude(status__in=Pledge.WITHDRAWN_STATUSES)
-                .order_by()
-                .values("need__project")
-                .annotate(count=Count("donor", distinct=True))
-                .values("count")
-            ),
-            0,
-        ),
+        "supporters": _supporters(Q(need__project=OuterRef("pk")), "need__project"),
     }
 
 

@@ -14,6 +14,12 @@ from projects.models import Project
 PROFILE_PLEDGES_LIMIT = 100
 
 
+def given(queryset, **lookups):
+    """The queryset filtered on each lookup whose value was given (an empty value — None, "", 0 —
+    is left out): the optional filters of lists, pages and API alike."""
+    return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
 def donor_pledges(*, donor):
     """A donor's own pledges, anonymous ones included, with what arrived, latest first."""
     return (
@@ -25,21 +31,13 @@ def donor_pledges(*, donor):
 
 def filter_pledges(queryset, *, status=None, need_id=None, channel=None):
     """The pledge filters shared by the lead dashboard and the API (empty values ignored)."""
-    if status:
-        queryset = queryset.filter(status=status)
-    if need_id:
-        queryset = queryset.filter(need_id=need_id)
-    if channel:
-        queryset = queryset.filter(channel=channel)
-    return queryset
+    return given(queryset, status=status, need_id=need_id, channel=channel)
 
 
 def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=None, channel=None):
     """Pledges matching a visibility filter (donations.permissions.pledges_visible_filter), with
     what arrived, their donors, needs and projects."""
-    queryset = Pledge.objects.filter(visible_filter)
-    if project_slug:
-        queryset = queryset.filter(need__project__slug=project_slug)
+    queryset = given(Pledge.objects.filter(visible_filter), need__project__slug=project_slug)
     queryset = filter_pledges(queryset, status=status, need_id=need_id, channel=channel)
     return (
         pledges_with_received(queryset)
@@ -51,10 +49,7 @@ def pledges_visible(*, visible_filter, project_slug=None, status=None, need_id=N
 def receptions_visible(*, visible_filter, project_slug=None, pledge_id=None):
     """Receptions of the pledges matching a visibility filter, with their pledge, need and project."""
     queryset = Reception.objects.filter(pledge__in=Pledge.objects.filter(visible_filter).values("pk"))
-    if project_slug:
-        queryset = queryset.filter(need__project__slug=project_slug)
-    if pledge_id:
-        queryset = queryset.filter(pledge_id=pledge_id)
+    queryset = given(queryset, need__project__slug=project_slug, pledge_id=pledge_id)
     return queryset.select_related("need", "need__project", "pledge").order_by("-recorded_at", "-id")
 
 
@@ -74,29 +69,23 @@ def project_list(*, viewer, filters=None, sort="newest"):
     deadline_before (dates, inclusive), has_missing (True: some open need still misses something).
     """
     filters = filters or {}
-    queryset = Project.objects.visible_to(viewer)
-    if filters.get("community"):
-        queryset = queryset.filter(community__slug=filters["community"])
-    if filters.get("category"):
-        queryset = queryset.filter(category=filters["category"])
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    if filters.get("country"):
-        queryset = queryset.filter(country__iexact=filters["country"])
-    if filters.get("region"):
-        queryset = queryset.filter(region__icontains=filters["region"])
+    queryset = given(
+        Project.objects.visible_to(viewer),
+        community__slug=filters.get("community"),
+        category=filters.get("category"),
+        status=filters.get("status"),
+        country__iexact=filters.get("country"),
+        region__icontains=filters.get("region"),
+        currency=filters.get("currency"),
+        deadline__gte=filters.get("deadline_after"),
+        deadline__lte=filters.get("deadline_before"),
+    )
     if filters.get("item"):
         queryset = queryset.filter(
             pk__in=Need.objects.filter(
                 kind=Need.Kind.MATERIAL, status=Need.Status.OPEN, label__icontains=filters["item"]
             ).values("project")
         )
-    if filters.get("currency"):
-        queryset = queryset.filter(currency=filters["currency"])
-    if filters.get("deadline_after"):
-        queryset = queryset.filter(deadline__gte=filters["deadline_after"])
-    if filters.get("deadline_before"):
-        queryset = queryset.filter(deadline__lte=filters["deadline_before"])
     if filters.get("has_missing") is not None:
         missing = Exists(
             needs_with_progress(Need.objects.filter(project=OuterRef("pk"), status=Need.Status.OPEN)).filter(
@@ -170,12 +159,7 @@ def community_projects(*, community):
 def needs_visible_to(*, viewer, project_slug=None, kind=None, status=None):
     """Needs with progress of the projects the viewer may see, in project then need order."""
     queryset = Need.objects.filter(project__in=Project.objects.visible_to(viewer).values("pk"))
-    if project_slug:
-        queryset = queryset.filter(project__slug=project_slug)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if status:
-        queryset = queryset.filter(status=status)
+    queryset = given(queryset, project__slug=project_slug, kind=kind, status=status)
     return needs_with_progress(queryset.select_related("project")).order_by("project_id", "position", "id")
 
 

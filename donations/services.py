@@ -19,7 +19,7 @@ from core import cache_versions
 from core.currencies import decimal_places
 from core.errors import DomainError, IllegalTransition, NotAllowed
 from donations import hooks, permissions
-from donations.models import QUANTITY_MAX, Need, Pledge, PledgeEvent, Reception
+from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception
 from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
 from projects import permissions as project_permissions
@@ -51,7 +51,8 @@ def clean_quantity(value, *, places, field="quantity"):
     return quantity
 
 
-def _validate_need_fields(*, project, kind, label, unit, target_quantity, estimated_unit_value):
+def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value):
+    """A need's fields, checked and normalised, or a DomainError on the field at fault."""
     kind = Need.Kind(kind)
     label = (label or "").strip()
     if not label:
@@ -88,14 +89,7 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
         raise NotAllowed(_("Only the project's leads may add needs."))
     if project.status not in NEED_EDITABLE_PROJECT_STATUSES:
         raise DomainError(_("Needs can no longer be added to this project."))
-    fields = _validate_need_fields(
-        project=project,
-        kind=kind,
-        label=label,
-        unit=unit,
-        target_quantity=target_quantity,
-        estimated_unit_value=estimated_unit_value,
-    )
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value)
     position = project.needs.count()
     need = Need.objects.create(project=project, position=position, **fields)
     cache_versions.project_changed(project)
@@ -112,14 +106,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
         raise NotAllowed(_("Only the project's leads may edit needs."))
     if need.pledges.exists():
         raise DomainError(_("This need already has pledges: it can be closed, not edited."))
-    fields = _validate_need_fields(
-        project=project,
-        kind=kind,
-        label=label,
-        unit=unit,
-        target_quantity=target_quantity,
-        estimated_unit_value=estimated_unit_value,
-    )
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value)
     for name, value in fields.items():
         setattr(need, name, value)
     need.save()
@@ -292,6 +279,33 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     hooks.pledge_received_changed(pledge=pledge, reason="")
     cache_versions.project_changed(project)
     return reception
+
+
+def pledge_settle_by_money(pledge, *, actor, note):
+    """Move a card pledge to the status its money says: received in full, in part, refunded.
+
+    Part of the transaction that applies Stripe's word (payments/transitions.py), the pledge
+    locked. A cancelled pledge stays cancelled (what arrived on it is still counted); a lead
+    decides.
+    """
+    if pledge.status == Pledge.Status.CANCELLED:
+        return
+    received = pledge_received(pledge)
+    refunded = CardRefund.objects.filter(pledge=pledge).exists()
+    if received >= pledge.quantity:
+        new_status = Pledge.Status.FULFILLED
+    elif refunded:
+        new_status = Pledge.Status.REFUNDED if received <= 0 else Pledge.Status.PARTIALLY_REFUNDED
+    elif received > 0:
+        new_status = Pledge.Status.PARTIALLY_FULFILLED
+    else:
+        new_status = Pledge.Status.PLEDGED
+    if new_status == pledge.status:
+        return
+    from_status = pledge.status
+    pledge.status = new_status
+    pledge.save(update_fields=["status"])
+    _record_event(pledge, from_status=from_status, to_status=new_status, actor=actor, note=note)
 
 
 # Handlers of projects/hooks.py (connected in apps.py) -------------------------------------------

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 
 from core import cache_versions
 from donations import hooks as donation_hooks
-from donations.models import CardRefund, Pledge, PledgeEvent, Reception
-from donations.progress import pledge_received
+from donations.models import CardRefund, Pledge, Reception
+from donations.services import pledge_settle_by_money
 from donations.thresholds import record_thresholds
 from payments.models import CardPayment
 from payments.money import from_minor_units, to_minor_units
@@ -81,31 +81,6 @@ def move(payment, *, allowed_from, to):
 def _alert(pledge, alert):
     pledge.payment_alert = alert
     pledge.save(update_fields=["payment_alert"])
-
-
-def _settle_pledge(pledge, *, actor, note):
-    """Move the pledge to the status its money says: received in full, in part, refunded.
-
-    A cancelled pledge stays cancelled (what arrived on it is still counted); a lead decides.
-    """
-    if pledge.status == Pledge.Status.CANCELLED:
-        return
-    received = pledge_received(pledge)
-    refunded = CardRefund.objects.filter(pledge=pledge).exists()
-    if received >= pledge.quantity:
-        new_status = Pledge.Status.FULFILLED
-    elif refunded:
-        new_status = Pledge.Status.REFUNDED if received <= 0 else Pledge.Status.PARTIALLY_REFUNDED
-    elif received > 0:
-        new_status = Pledge.Status.PARTIALLY_FULFILLED
-    else:
-        new_status = Pledge.Status.PLEDGED
-    if new_status == pledge.status:
-        return
-    from_status = pledge.status
-    pledge.status = new_status
-    pledge.save(update_fields=["status"])
-    PledgeEvent.objects.create(pledge=pledge, from_status=from_status, to_status=new_status, actor=actor, note=note)
 
 
 def _remember_ids(payment, *, session_id=None, payment_intent_id=None):
@@ -158,7 +133,7 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
         _alert(pledge, Pledge.PaymentAlert.PAID_AFTER_CANCELLATION)
     elif already_paid:
         _alert(pledge, Pledge.PaymentAlert.PAID_TWICE)
-    _settle_pledge(pledge, actor=actor, note=_("Paid by card: %(reference)s") % {"reference": reference})
+    pledge_settle_by_money(pledge, actor=actor, note=_("Paid by card: %(reference)s") % {"reference": reference})
     # As for a reception a lead records: the receipt's number is taken in this transaction.
     donation_hooks.pledge_received_changed(pledge=pledge, reason="")
     cache_versions.project_changed(project)
@@ -194,7 +169,7 @@ def apply_refunded_total(project, pledge, payment, *, refunded_minor, reference,
         quantity=from_minor_units(delta, payment.currency),
         note=f"Refund on {reference} (Stripe)",
     )
-    _settle_pledge(
+    pledge_settle_by_money(
         pledge,
         actor=actor,
         note=_("%(amount)s %(currency)s refunded by card") % {"amount": refund.quantity, "currency": payment.currency},

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
+from core.widgets import DateInput
 from projects.models import Community, Project
 
 
@@ -35,7 +36,7 @@ class ProjectForm(forms.ModelForm):
             "cover_image",
         )
         widgets = {
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": DateInput(),
             "country": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocapitalize": "characters"}),
             "cover_image": forms.ClearableFileInput(attrs={"accept": "image/*"}),
         }
@@ -49,7 +50,7 @@ class ProjectForm(forms.ModelForm):
             self.fields["community"].queryset = Community.objects.order_by("name")
         if "cover_image" in self.fields:
             # Django's own check (Pillow can open it) speaks of "corrupted images"; ours says what
-            # to send. The service then checks further and re-encodes without EXIF (projects/images.py).
+            # to send. The service then checks further and re-encodes without EXIF (core/uploads.py).
             self.fields["cover_image"].error_messages["invalid_image"] = _(
                 "This file is not an image we can read: send a JPEG, PNG or WebP photo."
             )

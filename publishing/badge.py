@@ -1,7 +1,7 @@
 """The embeddable progress badge /p/<slug>/badge.svg (shields.io style) for blogs and READMEs.
 
 Its figure is the project's *received* share, the one the project list's bar shows
-(projects.selectors.projects_with_progress, `received_percent`): what arrived against the
+(donations.progress.projects_with_progress, `received_percent`): what arrived against the
 goal over the project's cash needs when it has a cash goal; otherwise, for a project asking
 only for material, the mean of its material needs' received percentages (units of different
 items cannot be added up). Capped at 100 %, rounded down to a whole percent.

@@ -7,7 +7,7 @@ change. `Expense.reverses` is one-to-one: an entry is reversed at most once, by 
 
 Figures, per currency (a project collects in one currency; expenses copy it when recorded):
 - collected: the cash received on the project's cash needs, as everywhere else
-  (donations/selectors.py: receptions less card refunds);
+  (donations/progress.py: receptions less card refunds);
 - spent: the sum of the expenses, reversals included;
 - balance: collected − spent (negative when leads advanced money).
 """
@@ -74,10 +74,10 @@ def spending_annotations():
 def project_spending(project):
     """Collected, spent and balance per currency, the project's own currency first.
 
-    A project annotated by `projects.selectors.project_detail` (cash_received and cash_spent)
+    A project annotated by `publishing.selectors.project_detail` (cash_received and cash_spent)
     costs no query: its expenses are all in its currency, because the currency cannot change
-    once there are expenses or pledges (projects.services.project_update). Otherwise two
-    queries: the collected figure, and the expenses summed per currency.
+    once there are expenses or pledges (refuse_currency_change_once_spent and its twin in
+    donations). Otherwise two queries: the collected figure, and the expenses summed per currency.
     """
     if hasattr(project, "cash_received") and hasattr(project, "cash_spent"):
         return [Spending(project.currency, project.cash_received or Decimal(0), project.cash_spent or Decimal(0))]

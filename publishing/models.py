@@ -87,10 +87,6 @@ class Update(models.Model):
     def supporters_only(self):
         return self.audience == self.Audience.SUPPORTERS
 
-    @property
-    def is_published(self):
-        return self.published_at is not None
-
     @cached_property
     def body_html(self):
         """The text as safe HTML, as the project's story is (Project.story_html): Markdown
@@ -233,7 +229,7 @@ class UpdateEmailOptOut(models.Model):
 
 class UpdateEmail(models.Model):
     """One email of one update to one supporter: the unique constraint is "one email per person";
-    a worker claims pending rows with a conditional UPDATE (see projects/update_emails.py)."""
+    a worker claims pending rows with a conditional UPDATE (see publishing/update_emails.py)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -14,7 +14,7 @@ def project_detail(*, slug):
     of queries."""
     return (
         projects_with_progress(Project.objects.select_related("community"))
-        # Collected − spent on the page (projects/expenses.py: project_spending), in the same query.
+        # Collected − spent on the page (publishing/expenses.py: project_spending), in the same query.
         .annotate(**spending_annotations())
         .prefetch_related(
             "leads",

@@ -58,7 +58,7 @@ def hashtag_of(project):
 def card_content(project):
     """What the card shows, as plain data: the hash of the file is taken over it.
 
-    `project` comes from projects.selectors.project_detail (community joined, needs prefetched
+    `project` comes from publishing.selectors.project_detail (community joined, needs prefetched
     with their progress). The card is in the site's language: one card per project, whatever
     the language of whoever shares it.
     """

@@ -22,7 +22,7 @@ def project_timeline(*, project, viewer):
     """The project's timeline entries the viewer may see, newest first.
 
     Supporters-only entries (copied from their update) are shown only to those who may read
-    them (projects.permissions.can_read_supporters_only: supporters, leads, moderators); an
+    them (publishing.permissions.can_read_supporters_only: supporters, leads, moderators); an
     update's entry shows only once the update is published.
     """
     entries = TimelineEntry.objects.filter(project=project)

@@ -1,6 +1,6 @@
 """Sending the emails of published updates, outside the request that published them.
 
-Publishing (projects/updates.py) queues one UpdateEmail row per recipient in its transaction.
+Publishing (publishing/updates.py) queues one UpdateEmail row per recipient in its transaction.
 After the commit, a worker sends them: by default a daemon thread started in the publishing
 process (the embedded set-up works with no worker to run), or, with UPDATE_EMAILS_WORKER set,
 the `send_update_emails` management command running on its own (one or several, anywhere).

@@ -3,7 +3,7 @@
 An update is a draft until it is published. Publishing happens once (the row is re-read under
 lock and a published update is left alone): it dates the update, writes its timeline entry and
 queues one email per supporter (UpdateEmail rows, in the same transaction), which
-projects/update_emails.py sends after the commit, outside the request. Editing a published
+publishing/update_emails.py sends after the commit, outside the request. Editing a published
 update changes what the page, the feed and the API show, never re-sends an email.
 """
 
@@ -121,7 +121,7 @@ def update_publish(*, update, actor, now=None):
     (update_recipients) is queued in the same transaction (the unique constraint
     update_email_once_per_member makes "once per person" the database's rule). Publishing an
     update already published changes nothing and queues nothing. The emails are sent after the
-    commit, by projects/update_emails.py: nothing leaves before the commit, nothing after a
+    commit, by publishing/update_emails.py: nothing leaves before the commit, nothing after a
     rollback.
     """
     project = Project.objects.lock(update.project_id)

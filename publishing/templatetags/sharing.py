@@ -19,7 +19,7 @@ def _absolute(context, path):
 @register.simple_tag(takes_context=True)
 def social_card_url(context, project):
     """The card's absolute URL with its version: a network re-fetches the image when it changes.
-    `project` has its needs prefetched with progress (projects.selectors.project_detail)."""
+    `project` has its needs prefetched with progress (publishing.selectors.project_detail)."""
     path = reverse("publishing:card", kwargs={"slug": project.slug})
     return _absolute(context, f"{path}?v={card_version(project)}")
 
