@@ -39,7 +39,11 @@ def test_the_tree_keeps_the_import_layers():
 @pytest.mark.parametrize(
     ("module", "upward_import", "broken"),
     [
-        ("donations/services.py", "from receipts import services as _receipts", "donations is not allowed to import receipts"),
+        (
+            "donations/services.py",
+            "from receipts import services as _receipts",
+            "donations is not allowed to import receipts",
+        ),
         ("accounts/models.py", "import projects.models as _projects", "accounts is not allowed to import projects"),
         ("core/errors.py", "from donations.models import Pledge as _Pledge", "core is not allowed to import donations"),
         # Siblings of one layer are independent: publishing never imports receipts.

@@ -2,12 +2,14 @@
 
 The real `stripe` SDK talks to it over HTTP (settings.STRIPE_API_BASE points at it), so our
 payment code runs unpatched. It implements only the endpoints Tiwizi calls, with the behaviours
-the tests rely on and localstripe lacks (see /work/shared/FINDINGS.md): Checkout Sessions,
+the tests rely on and localstripe (a fake on PyPI) lacks: Checkout Sessions,
 idempotency keys (same key and parameters → the same answer replayed; same key, other
 parameters → an idempotency_error), refunds bounded by what was charged, API keys checked.
 What a donor does on Stripe's page (pay, pay by a delayed method, let the page expire) and what
 a lead does in Stripe's dashboard (refund there) are Python methods; events are built from
 the fake's objects and signed like Stripe signs them.
+
+One module of ~420 lines on purpose: it is one server, whose endpoints share its state.
 """
 
 import copy

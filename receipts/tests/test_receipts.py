@@ -6,7 +6,7 @@ office would read on the document.
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,12 +20,11 @@ from core.errors import DomainError
 from donations.models import Pledge
 from donations.services import pledge_cancel, pledge_create, reception_record
 from donations.tests.factories import NeedFactory
-from projects.tests.factories import CommunityFactory, ProjectFactory, make_moderator
+from projects.tests.factories import CommunityFactory, ProjectFactory
 from receipts.delivery import SIGNED_LINK_MAX_AGE, receipt_pdf_file, receipt_signed_path
 from receipts.models import DonorTaxIdentity, Receipt
 from receipts.services import receipt_issue_for_pledge, receipt_void_for_pledge
 from receipts.tests.factories import IssuerFactory
-from receipts.yearly import yearly_receipt_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -339,172 +338,3 @@ def test_voiding_needs_a_reason():
     receive(pledge, "100")
     with pytest.raises(DomainError):
         receipt_void_for_pledge(pledge=pledge, reason=" ")
-
-
-# Who may download ----------------------------------------------------------------------------
-
-
-def test_only_the_donor_the_leads_and_moderators_can_download(client, login):
-    pledge = cash_pledge(amount="100")
-    receipt = receive(pledge, "100")
-    url = reverse("receipts:download", args=[receipt.pk])
-    project = pledge.need.project
-    co_lead = MemberFactory()
-    project.leads.add(co_lead)
-    moderator = make_moderator(project.community)
-    for member in (pledge.donor, project.created_by, co_lead, moderator):
-        response = login(member).get(url)
-        assert response.status_code == 200, member
-        assert response["Content-Type"] == "application/pdf"
-    other_moderator = make_moderator(CommunityFactory())
-    other_lead = ProjectFactory(community=project.community).created_by
-    for member in (MemberFactory(), other_moderator, other_lead):
-        assert login(member).get(url).status_code == 404, member
-    client.logout()
-    assert client.get(url).status_code == 302  # to the login page
-
-
-def test_a_donor_sees_their_receipts_under_my_pledges(login):
-    pledge = cash_pledge(amount="100")
-    receipt = receive(pledge, "100")
-    page = login(pledge.donor).get(reverse("pages:my_pledges")).content.decode()
-    assert reverse("receipts:download", args=[receipt.pk]) in page
-    assert receipt.number in page
-    assert reverse("receipts:tax_identity") in page
-
-
-def test_the_tax_identity_is_private_to_the_donor(login):
-    donor = MemberFactory()
-    give_tax_identity(donor, name="Nadia Benali")
-    pledge = cash_pledge(donor=donor, amount="100")
-    receive(pledge, "100")
-    lead = pledge.need.project.created_by
-    for url in (
-        reverse("pages:project", args=[pledge.need.project.slug]),
-        reverse("pages:dashboard", args=[pledge.need.project.slug]),
-        reverse("pages:profile", args=[donor.handle]),
-    ):
-        assert "Nadia Benali" not in login(lead).get(url).content.decode(), url
-    assert "Nadia Benali" in login(donor).get(reverse("receipts:tax_identity")).content.decode()
-
-
-# Yearly receipts -----------------------------------------------------------------------------
-
-
-def test_a_yearly_receipt_sums_a_donors_gifts_of_the_year_with_its_own_numbers():
-    issuer = IssuerFactory(number_prefix="TWZ")
-    donor = MemberFactory()
-    year = timezone.localdate().year
-    first = cash_pledge(issuer=issuer, donor=donor, amount="100")
-    receive(first, "100", received_on=date(year, 1, 1))
-    second = cash_pledge(issuer=issuer, donor=donor, amount="250")
-    receive(second, "250")
-    receive(cash_pledge(issuer=issuer, amount="999"), "999")  # someone else
-    receipt, created = yearly_receipt_issue(donor=donor, issuer=issuer, year=year)
-    assert created and receipt.number == f"TWZ-{year}-Y000001"
-    assert receipt.snapshot["totals"]["cash"] == [{"currency": "MAD", "amount": "350.00"}]
-    text = pdf_text(receipt)
-    assert f"Yearly receipt {year}" in text
-    assert "350.00 MAD" in text and "three hundred and fifty dirhams" in text
-    assert "999" not in text
-
-
-def test_a_yearly_receipt_is_never_issued_twice():
-    issuer = IssuerFactory()
-    pledge = cash_pledge(issuer=issuer, amount="100")
-    receive(pledge, "100")
-    year = timezone.localdate().year
-    receipt, created = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=year)
-    again, created_again = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=year)
-    assert created and not created_again and again == receipt
-    assert Receipt.objects.filter(kind=Receipt.Kind.YEARLY).count() == 1
-
-
-def test_the_database_refuses_a_second_valid_yearly_receipt():
-    from django.db import IntegrityError, transaction
-
-    issuer = IssuerFactory()
-    pledge = cash_pledge(issuer=issuer, amount="100")
-    receive(pledge, "100")
-    receipt, _ = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=timezone.localdate().year)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Receipt.objects.create(
-            issuer=issuer,
-            kind=Receipt.Kind.YEARLY,
-            year=receipt.year,
-            sequence=99,
-            number="X-99",
-            donor=pledge.donor,
-            snapshot={},
-        )
-
-
-def test_gifts_whose_receipt_was_voided_are_left_out_of_the_yearly_receipt():
-    issuer = IssuerFactory()
-    donor = MemberFactory()
-    kept = cash_pledge(issuer=issuer, donor=donor, amount="100")
-    receive(kept, "100")
-    refunded = cash_pledge(issuer=issuer, donor=donor, amount="40")
-    receive(refunded, "40")
-    receipt_void_for_pledge(pledge=refunded, reason="Refunded")
-    receipt, _ = yearly_receipt_issue(donor=donor, issuer=issuer, year=timezone.localdate().year)
-    assert receipt.snapshot["totals"]["cash"] == [{"currency": "MAD", "amount": "100.00"}]
-
-
-def test_the_batch_command_issues_yearly_receipts_and_resumes_without_doubles(capsys):
-    from django.core.management import call_command
-
-    issuer = IssuerFactory(number_prefix="TWZ")
-    donors = [MemberFactory() for _ in range(3)]
-    for donor in donors:
-        receive(cash_pledge(issuer=issuer, donor=donor, amount="10"), "10")
-    year = str(timezone.localdate().year)
-    call_command("issue_yearly_receipts", "--year", year, "--dry-run")
-    assert "3 to issue" in capsys.readouterr().out
-    assert not Receipt.objects.filter(kind=Receipt.Kind.YEARLY).exists()
-    call_command("issue_yearly_receipts", "--year", year, "--issuer", "TWZ", "--jobs", "1")
-    out = capsys.readouterr().out
-    assert "3 issued" in out
-    yearly = Receipt.objects.filter(kind=Receipt.Kind.YEARLY)
-    assert sorted(yearly.values_list("sequence", flat=True)) == [1, 2, 3]
-    assert all(receipt.pdf for receipt in yearly)
-    call_command("issue_yearly_receipts", "--year", year, "--jobs", "1")
-    assert "0 to issue" in capsys.readouterr().out
-    assert yearly.count() == 3
-
-
-# The demo and the dashboard ------------------------------------------------------------------
-
-
-def test_the_demo_issues_receipts_and_tax_receipts_for_the_donor_who_asked():
-    from demo.loader import load_demo
-
-    load_demo(log=lambda line: None)
-    received = Pledge.objects.filter(receptions__isnull=False).distinct()
-    assert received.exists()
-    assert set(Receipt.objects.valid().values_list("pledge_id", flat=True)) == set(
-        received.values_list("pk", flat=True)
-    )
-    nadia = Receipt.objects.valid().filter(donor__handle="nadia_lyon")
-    assert nadia.filter(issuer__number_prefix="TWZ").exists()
-    assert all(receipt.is_tax_receipt == (receipt.issuer.number_prefix == "TWZ") for receipt in nadia)
-    assert not Receipt.objects.filter(is_tax_receipt=True).exclude(donor__handle="nadia_lyon").exists()
-
-
-def test_leads_find_each_pledges_receipt_on_their_dashboard(login):
-    pledge = cash_pledge(amount="100")
-    receipt = receive(pledge, "100")
-    page = login(pledge.need.project.created_by).get(reverse("pages:dashboard", args=[pledge.need.project.slug]))
-    assert reverse("receipts:download", args=[receipt.pk]) in page.content.decode()
-
-
-def test_a_yearly_receipt_is_downloaded_by_its_donor_and_the_communitys_moderators_only(login):
-    issuer = IssuerFactory()
-    pledge = cash_pledge(issuer=issuer, amount="100")
-    receive(pledge, "100")
-    receipt, _ = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=timezone.localdate().year)
-    url = reverse("receipts:download", args=[receipt.pk])
-    assert login(pledge.donor).get(url).status_code == 200
-    assert login(make_moderator(issuer.community)).get(url).status_code == 200
-    # A lead of one of the projects sees that gift's receipt, not the donor's whole year.
-    assert login(pledge.need.project.created_by).get(url).status_code == 404

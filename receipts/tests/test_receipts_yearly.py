@@ -216,3 +216,88 @@ def test_the_yearly_batch_takes_a_fixed_number_of_queries_per_donor(django_asser
         issued = yearly_receipts_issue(donors=donors, issuer=issuer, year=LAST_YEAR, deliver=False)
     assert len(issued) == 5
     assert not Receipt.objects.valid().filter(kind=Receipt.Kind.SINGLE).exists()
+
+
+# Yearly receipts -----------------------------------------------------------------------------
+
+
+def test_a_yearly_receipt_sums_a_donors_gifts_of_the_year_with_its_own_numbers():
+    issuer = IssuerFactory(number_prefix="TWZ")
+    donor = MemberFactory()
+    year = timezone.localdate().year
+    first = cash_pledge(issuer=issuer, donor=donor, amount="100")
+    receive(first, "100", received_on=date(year, 1, 1))
+    second = cash_pledge(issuer=issuer, donor=donor, amount="250")
+    receive(second, "250")
+    receive(cash_pledge(issuer=issuer, amount="999"), "999")  # someone else
+    receipt, created = yearly_receipt_issue(donor=donor, issuer=issuer, year=year)
+    assert created and receipt.number == f"TWZ-{year}-Y000001"
+    assert receipt.snapshot["totals"]["cash"] == [{"currency": "MAD", "amount": "350.00"}]
+    text = pdf_text(receipt)
+    assert f"Yearly receipt {year}" in text
+    assert "350.00 MAD" in text and "three hundred and fifty dirhams" in text
+    assert "999" not in text
+
+
+def test_a_yearly_receipt_is_never_issued_twice():
+    issuer = IssuerFactory()
+    pledge = cash_pledge(issuer=issuer, amount="100")
+    receive(pledge, "100")
+    year = timezone.localdate().year
+    receipt, created = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=year)
+    again, created_again = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=year)
+    assert created and not created_again and again == receipt
+    assert Receipt.objects.filter(kind=Receipt.Kind.YEARLY).count() == 1
+
+
+def test_the_database_refuses_a_second_valid_yearly_receipt():
+    from django.db import IntegrityError, transaction
+
+    issuer = IssuerFactory()
+    pledge = cash_pledge(issuer=issuer, amount="100")
+    receive(pledge, "100")
+    receipt, _ = yearly_receipt_issue(donor=pledge.donor, issuer=issuer, year=timezone.localdate().year)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Receipt.objects.create(
+            issuer=issuer,
+            kind=Receipt.Kind.YEARLY,
+            year=receipt.year,
+            sequence=99,
+            number="X-99",
+            donor=pledge.donor,
+            snapshot={},
+        )
+
+
+def test_gifts_whose_receipt_was_voided_are_left_out_of_the_yearly_receipt():
+    issuer = IssuerFactory()
+    donor = MemberFactory()
+    kept = cash_pledge(issuer=issuer, donor=donor, amount="100")
+    receive(kept, "100")
+    refunded = cash_pledge(issuer=issuer, donor=donor, amount="40")
+    receive(refunded, "40")
+    receipt_void_for_pledge(pledge=refunded, reason="Refunded")
+    receipt, _ = yearly_receipt_issue(donor=donor, issuer=issuer, year=timezone.localdate().year)
+    assert receipt.snapshot["totals"]["cash"] == [{"currency": "MAD", "amount": "100.00"}]
+
+
+def test_the_batch_command_issues_yearly_receipts_and_resumes_without_doubles(capsys):
+    from django.core.management import call_command
+
+    issuer = IssuerFactory(number_prefix="TWZ")
+    donors = [MemberFactory() for _ in range(3)]
+    for donor in donors:
+        receive(cash_pledge(issuer=issuer, donor=donor, amount="10"), "10")
+    year = str(timezone.localdate().year)
+    call_command("issue_yearly_receipts", "--year", year, "--dry-run")
+    assert "3 to issue" in capsys.readouterr().out
+    assert not Receipt.objects.filter(kind=Receipt.Kind.YEARLY).exists()
+    call_command("issue_yearly_receipts", "--year", year, "--issuer", "TWZ", "--jobs", "1")
+    out = capsys.readouterr().out
+    assert "3 issued" in out
+    yearly = Receipt.objects.filter(kind=Receipt.Kind.YEARLY)
+    assert sorted(yearly.values_list("sequence", flat=True)) == [1, 2, 3]
+    assert all(receipt.pdf for receipt in yearly)
+    call_command("issue_yearly_receipts", "--year", year, "--jobs", "1")
+    assert "0 to issue" in capsys.readouterr().out
+    assert yearly.count() == 3
