@@ -50,7 +50,8 @@ class NeedAdmin(NeedProgressColumns, admin.ModelAdmin):
         "status",
         "created_at",
     )
-    readonly_fields = ("project", "kind", "unit", "target_quantity", "estimated_unit_value", "status", "created_at")
+    # Donors pledged against what was asked: only the wording and the order may be corrected.
+    readonly_fields = tuple(name for name in fields if name not in ("label", "position"))
 
     def get_queryset(self, request):
         return needs_with_progress(super().get_queryset(request))
@@ -110,17 +111,9 @@ class PledgeAdmin(admin.ModelAdmin):
         "message",
         "created_at",
     )
-    # What was promised, by whom, and where it stands are facts of the audit trail.
-    readonly_fields = (
-        "need",
-        "donor",
-        "quantity",
-        "received",
-        "status",
-        "cancellation_reason",
-        "channel",
-        "created_at",
-    )
+    # What was promised, by whom, and where it stands are facts of the audit trail: a moderator
+    # corrects only the pledge's visibility and the donor's message (shown publicly).
+    readonly_fields = tuple(name for name in fields if name not in ("visibility", "message"))
     inlines = [ReceptionInline, PledgeEventInline]
 
     def get_queryset(self, request):
