@@ -371,3 +371,19 @@ def test_moderator_corrects_a_project_title_and_a_need_label_but_not_its_goal(lo
     assert (project.title, project.status) == ("Vêtements chauds pour Aghbar", Project.Status.CLOSED)
     assert need.label == "couverture en laine"
     assert need.target_quantity == Decimal("200")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/donations/receipt/", "/admin/receipts/receipt/"),
+        ("/admin/donations/issuer/3/change/", "/admin/receipts/issuer/3/change/"),
+        ("/admin/donations/cardpayment/?status=paid", "/admin/payments/cardpayment/?status=paid"),
+        ("/admin/donations/stripeevent/", "/admin/payments/stripeevent/"),
+        ("/admin/projects/expense/", "/admin/publishing/expense/"),
+    ],
+)
+def test_admin_pages_of_models_that_moved_app_keep_their_old_address(client, old, new):
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
