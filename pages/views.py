@@ -25,7 +25,7 @@ from pages.forms import PledgeFilterForm, ProjectFilterForm
 from projects import permissions
 from projects import selectors as project_selectors
 from projects.models import Community, Project
-from projects.page_access import project_for
+from projects.page_access import project_for, visible_project
 from publishing import selectors as publishing_selectors
 from publishing import timeline
 from publishing.expenses import project_spending
@@ -46,12 +46,7 @@ def home(request):
 
 
 def project(request, slug):
-    try:
-        project = publishing_selectors.project_detail(slug=slug)
-    except Project.DoesNotExist:
-        raise Http404 from None
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
+    project = visible_project(request, slug, read=publishing_selectors.project_detail)
     supporters = donation_selectors.project_supporters(project=project)
     for pledge in supporters:
         # The project already holds its prefetched leads: asking it whether the viewer is a

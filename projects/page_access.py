@@ -7,17 +7,28 @@ page then shows.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from projects import permissions
 from projects.models import Project
 
 
-def visible_project(request, slug):
-    project = get_object_or_404(Project.objects.select_related("community").prefetch_related("leads"), slug=slug)
-    if not permissions.can_view_project(request.user, project):
+def shown_project(viewer, project):
+    """`project` when the viewer may see it, else 404."""
+    if not permissions.can_view_project(viewer, project):
         raise Http404
     return project
+
+
+def visible_project(request, slug, *, read=None):
+    """The project of the URL, as `read(slug=…)` returns it (a selector that annotates what the page
+    shows; by default the project with its community and leads), or 404."""
+    if read is None:
+        read = Project.objects.select_related("community").prefetch_related("leads").get
+    try:
+        project = read(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    return shown_project(request.user, project)
 
 
 def project_for(request, slug, *, may):

@@ -107,8 +107,6 @@ class UpdateForm(forms.Form):
         return {"title": update.title, "body": update.body, "audience": update.audience}
 
 
-
-
 def _clean_amount_text(value):
     """What a lead types ("1 500,50") as a Decimal; the service checks sign, size and decimals."""
     try:

@@ -3,13 +3,13 @@ report (PDF). Feeds are in publishing/feeds.py."""
 
 import hashlib
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 from donations.progress import projects_with_progress
-from projects import permissions
 from projects.models import Project
+from projects.page_access import visible_project
 from publishing import selectors
 from publishing.badge import badge_svg
 from publishing.report import render_report_pdf
@@ -22,18 +22,8 @@ CARD_MAX_AGE = 300
 BADGE_MAX_AGE = 300
 
 
-def _visible_project(request, read, slug):
-    try:
-        project = read(slug=slug)
-    except Project.DoesNotExist:
-        raise Http404 from None
-    if not permissions.can_view_project(request.user, project):
-        raise Http404
-    return project
-
-
 def social_card(request, slug):
-    project = _visible_project(request, selectors.project_detail, slug)
+    project = visible_project(request, slug, read=selectors.project_detail)
     path, digest = card_file(project)
     etag = f'"{digest}"'
     response = get_conditional_response(request, etag=etag)
@@ -54,7 +44,7 @@ def social_card(request, slug):
 
 def badge(request, slug):
     read = projects_with_progress(Project.objects.select_related("community")).get
-    project = _visible_project(request, read, slug)
+    project = visible_project(request, slug, read=read)
     svg = badge_svg(project).encode("utf-8")
     etag = f'"{hashlib.sha256(svg + get_language().encode()).hexdigest()[:20]}"'
     response = get_conditional_response(request, etag=etag)
@@ -69,7 +59,7 @@ def badge(request, slug):
 
 
 def progress_report(request, slug):
-    project = _visible_project(request, selectors.project_detail, slug)
+    project = visible_project(request, slug, read=selectors.project_detail)
     pdf = render_report_pdf(project)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="tiwizi-{project.slug}-report.pdf"'

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 
 from api.filters import NeedFilter, SelectorFilterBackend, cleaned_filters
 from api.serializers.needs import NeedSerializer, NeedUpdateSerializer, NeedWriteSerializer
-from api.views.lookups import ID_PATTERN, as_id, shown_project, visible_project
+from api.views.lookups import ID_PATTERN, as_id
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.models import Need
+from projects.page_access import shown_project, visible_project
 
 
 class NeedViewSet(viewsets.GenericViewSet):

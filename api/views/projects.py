@@ -20,13 +20,14 @@ from api.serializers.projects import (
     TransitionSerializer,
 )
 from api.serializers.publishing import ExpenseSerializer, MilestoneSerializer, UpdateSerializer
-from api.views.lookups import SLUG_PATTERN, shown_project, visible_project
+from api.views.lookups import SLUG_PATTERN
 from core import cache_versions
 from donations import progress
 from donations import selectors as donation_selectors
 from projects import permissions as rules
 from projects import services as project_services
 from projects.models import Project
+from projects.page_access import shown_project, visible_project
 from publishing import selectors as publishing_selectors
 from publishing.expenses import project_expenses
 from publishing.permissions import can_read_supporters_only
