@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.services import token_create
 from accounts.tests.factories import MemberFactory
+from api import throttling
 from api.tests.api_world import build_world
 from donations import services as donation_services
 from donations.models import Pledge
@@ -134,7 +135,34 @@ def _rates(settings, **rates):
     }
 
 
-def test_anonymous_clients_are_throttled(settings):
+# The start of a minute (and of an hour): 1 800 000 000 is a multiple of 3 600.
+WINDOW_START = 1_800_000_000
+
+
+class FrozenClock:
+    """The throttles' clock, stopped (the clock is the outside world): the windows are fixed, so
+    requests made on a real clock could straddle a window's end on a slow machine and find their
+    counter reset. It moves only when a test moves it."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Ten seconds into a minute, for the throttles only (the module's `time`)."""
+    clock = FrozenClock(WINDOW_START + 10)
+    monkeypatch.setattr(throttling, "time", clock)
+    return clock
+
+
+def test_anonymous_clients_are_throttled(settings, frozen_clock):
     _rates(settings, anonymous="3/minute")
     client = APIClient()
     statuses = [client.get("/api/v1/communities/").status_code for _ in range(4)]
@@ -142,14 +170,30 @@ def test_anonymous_clients_are_throttled(settings):
     response = client.get("/api/v1/communities/")
     assert error_of(response)["code"] == "throttled"
     assert 0 < int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] == "50"  # the rest of the minute
 
 
 @pytest.mark.parametrize("response_cache", [True, False])
 @pytest.mark.parametrize("role", ["anonymous", "donor"])
-def test_cached_endpoints_are_throttled_too(settings, response_cache, role):
+def test_the_window_ends_after_its_period_and_lets_the_client_in_again(settings, frozen_clock, response_cache, role):
     settings.API_RESPONSE_CACHE = response_cache
-    # Per hour: the windows are fixed, and four requests on a slow machine may straddle a minute's end.
-    _rates(settings, anonymous="3/hour", member="3/hour")
+    _rates(settings, anonymous="3/minute", member="3/minute")
+    world = build_world()
+    client = world.client(role)
+    assert [client.get("/api/v1/projects/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    frozen_clock.advance(49)  # the last second of the minute: still refused
+    response = client.get("/api/v1/projects/tighzit/")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+    frozen_clock.advance(1)  # the next minute: a new window, counted from zero
+    assert [client.get("/api/v1/projects/tighzit/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("response_cache", [True, False])
+@pytest.mark.parametrize("role", ["anonymous", "donor"])
+def test_cached_endpoints_are_throttled_too(settings, frozen_clock, response_cache, role):
+    settings.API_RESPONSE_CACHE = response_cache
+    _rates(settings, anonymous="3/minute", member="3/minute")
     world = build_world()
     client = world.client(role)
     statuses = [client.get(url).status_code for url in ["/api/v1/projects/", "/api/v1/projects/tighzit/"] * 2]
@@ -157,7 +201,7 @@ def test_cached_endpoints_are_throttled_too(settings, response_cache, role):
     assert error_of(client.get("/api/v1/projects/"))["code"] == "throttled"
 
 
-def test_pledge_creation_is_throttled_more_strictly_than_reading(settings):
+def test_pledge_creation_is_throttled_more_strictly_than_reading(settings, frozen_clock):
     _rates(settings, member="100/minute", pledge="2/hour")
     world = build_world()
     client = world.client("other_donor")
@@ -289,7 +333,7 @@ def _redis_url():
     return url
 
 
-def test_throttle_and_cache_share_one_redis_round_trip(settings, django_capture_on_commit_callbacks):
+def test_throttle_and_cache_share_one_redis_round_trip(settings, frozen_clock, django_capture_on_commit_callbacks):
     """What production runs: the response cache and the throttle counters in Redis."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url()}}
     settings.API_RESPONSE_CACHE = True
@@ -307,6 +351,7 @@ def test_throttle_and_cache_share_one_redis_round_trip(settings, django_capture_
     response = client.get("/api/v1/projects/tighzit/")
     assert response.status_code == 429
     assert int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] == "50"
     cache.clear()
 
 

@@ -1,7 +1,8 @@
 """The API's response cache under concurrent writes (PostgreSQL): members pledge and leads
 record receptions on the same project at once, while visitors read its list page and detail
-through the cache. Once all have committed, what the API serves equals the sums computed in SQL
-from the rows: no stale entry survives the last commit.
+through the cache (core/tests/concurrency.py). Once all have committed, what the API serves
+equals the sums computed in SQL from the rows: no stale entry survives the last commit. The last
+commit is forced to come while the readers read: its transaction stays open until they have.
 """
 
 import threading
@@ -9,10 +10,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import MemberFactory
+from core.tests.concurrency import JOIN_TIMEOUT, run_together
 from donations.models import Pledge
 from donations.progress import needs_with_progress
 from donations.services import pledge_create, reception_record
@@ -23,6 +25,7 @@ from publishing.selectors import project_detail
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 WRITERS = 4
+READERS = 2
 PLEDGES_PER_WRITER = 5
 READS_PER_READER = 15
 
@@ -39,43 +42,56 @@ def test_cached_progress_equals_the_sql_sums_after_concurrent_writes(settings):
     reader.get("/api/v1/projects/")  # the cache holds the empty project's progress
     reader.get("/api/v1/projects/concurrence/")
 
-    crashes = []
-    barrier = threading.Barrier(WRITERS + 2, timeout=30)
+    others_done = threading.Barrier(WRITERS, timeout=JOIN_TIMEOUT)
+    last_write_open = threading.Barrier(1 + READERS, timeout=JOIN_TIMEOUT)
+    read_while_open = threading.Barrier(1 + READERS, timeout=JOIN_TIMEOUT)
+    seen_while_open = []
 
-    def write(donor):
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            for number in range(PLEDGES_PER_WRITER):
-                pledge = pledge_create(donor=donor, need=cash, quantity=Decimal("100"), channel="bank_transfer")
-                pledge_create(donor=donor, need=material, quantity=Decimal("2"), channel=Pledge.Channel.DROP_OFF)
-                if number % 2:
-                    reception_record(pledge=pledge, actor=lead, quantity=Decimal("40"))
-        except Exception as error:  # noqa: BLE001 - reported below
-            crashes.append(repr(error))
-        finally:
-            connection.close()
+    def write_round(donor, number):
+        pledge = pledge_create(donor=donor, need=cash, quantity=Decimal("100"), channel="bank_transfer")
+        pledge_create(donor=donor, need=material, quantity=Decimal("2"), channel=Pledge.Channel.DROP_OFF)
+        if number % 2:
+            reception_record(pledge=pledge, actor=lead, quantity=Decimal("40"))
+
+    def write(donor, last):
+        for number in range(PLEDGES_PER_WRITER - 1 if last else PLEDGES_PER_WRITER):
+            write_round(donor, number)
+        others_done.wait()
+        if last:
+            # The last commit of all, its transaction held open while the readers read: what they
+            # read (and cache) then must not be served once it has committed.
+            with transaction.atomic():
+                write_round(donor, PLEDGES_PER_WRITER - 1)
+                last_write_open.wait()
+                read_while_open.wait()
 
     def read():
+        client = APIClient()
+        for _ in range(READS_PER_READER):
+            assert client.get("/api/v1/projects/").status_code == 200
+            assert client.get("/api/v1/projects/concurrence/").status_code == 200
+        last_write_open.wait()
         try:
-            client = APIClient()
-            barrier.wait()
-            for _ in range(READS_PER_READER):
-                assert client.get("/api/v1/projects/").status_code == 200
-                assert client.get("/api/v1/projects/concurrence/").status_code == 200
-        except Exception as error:  # noqa: BLE001 - reported below
-            crashes.append(repr(error))
+            listed = next(
+                row for row in client.get("/api/v1/projects/").json()["results"] if row["slug"] == "concurrence"
+            )
+            detail = client.get("/api/v1/projects/concurrence/").json()
+            seen_while_open.append(
+                (Decimal(listed["progress"]["cash_pledged"]), Decimal(detail["progress"]["cash_pledged"]))
+            )
         finally:
-            connection.close()
+            read_while_open.wait()
 
-    threads = [threading.Thread(target=write, args=(donor,)) for donor in donors]
-    threads += [threading.Thread(target=read) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not crashes
-    assert not any(thread.is_alive() for thread in threads)
+    jobs = {
+        f"writer-{index}": lambda donor=donor, index=index: write(donor, last=index == 0)
+        for index, donor in enumerate(donors)
+    }
+    jobs.update({f"reader-{index}": read for index in range(READERS)})
+    run_together(jobs, refused=())
+
+    # The readers did read while the last write was still open: all but its pledge.
+    before_the_last = Decimal("100") * (WRITERS * PLEDGES_PER_WRITER - 1)
+    assert seen_while_open == [(before_the_last, before_the_last)] * READERS
 
     expected_needs = {need.pk: need for need in needs_with_progress().filter(project=project)}
     expected_project = project_detail(slug="concurrence")

@@ -1,9 +1,11 @@
 """Exactness under concurrency (PostgreSQL): many members writing on the same needs at once.
 
 Each worker thread has its own database connection and goes through the services, as
-concurrent requests would. Afterwards every total the pages show must equal the sums computed
-here in Python from the stored rows, each pledge's status must match what arrived for it, and
-each status move must have left exactly one event.
+concurrent requests would (core/tests/concurrency.py). Every service here locks the project's
+row first: the test holds that lock while the workers start, and lets go only once PostgreSQL
+shows all of them waiting for it, so they really contend. Afterwards every total the pages show
+must equal the sums computed here in Python from the stored rows, each pledge's status must
+match what arrived for it, and each status move must have left exactly one event.
 """
 
 import threading
@@ -17,6 +19,7 @@ from django.utils.translation import gettext
 
 from accounts.tests.factories import MemberFactory
 from core.errors import DomainError, IllegalTransition
+from core.tests.concurrency import JOIN_TIMEOUT, held, rows_locked, run_together, wait_until_blocked
 from donations.models import Need, Pledge, PledgeEvent, Reception
 from donations.progress import needs_with_progress
 from donations.selectors import project_list
@@ -32,7 +35,6 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 CASH = Pledge.Channel.BANK_TRANSFER
 DROP = Pledge.Channel.DROP_OFF
 OPEN_STATUSES = (Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
-JOIN_TIMEOUT = 30
 
 
 def member():
@@ -40,36 +42,9 @@ def member():
     return MemberFactory(password=None)
 
 
-def run_together(jobs):
-    """Run each job (name → callable) in its own thread, all released at once by a barrier.
-
-    Returns name → ("ok", result) or ("refused", DomainError). Any other exception (a deadlock,
-    a lock timeout, a bug) fails the test, as does a thread still running after JOIN_TIMEOUT.
-    """
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    outcomes, crashes = {}, []
-
-    def work(name, job):
-        try:
-            connection.ensure_connection()  # connect before the start so that all start together
-            barrier.wait()
-            outcomes[name] = ("ok", job())
-        except DomainError as error:
-            outcomes[name] = ("refused", error)
-        except Exception as error:  # noqa: BLE001 - reported below with the job's name
-            crashes.append((name, repr(error)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=item, daemon=True) for item in jobs.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not [thread for thread in threads if thread.is_alive()], "a worker hung: deadlock or lock wait"
-    assert crashes == []
-    assert set(outcomes) == set(jobs)
-    return outcomes
+def lock_of(project):
+    """What a lead's long transaction on the project would hold: its row, locked."""
+    return rows_locked(Project.objects.filter(pk=project.pk))
 
 
 def totals_from_rows(project):
@@ -231,7 +206,7 @@ def test_concurrent_pledges_receptions_and_cancellations_keep_every_total_exact(
     jobs["pledge-again"] = lambda: pledge(fund, Decimal("10.01"), donor=repeat_donor)
     assert len(jobs) >= 20
 
-    outcomes = run_together(jobs)
+    outcomes = run_together(jobs, holding=lock_of(project))
 
     # Writes that cannot conflict all succeeded.
     refused = {name: error for name, (kind, error) in outcomes.items() if kind == "refused"}
@@ -282,7 +257,7 @@ def test_concurrent_pledges_on_the_same_need_are_all_counted(project, fund):
         for index, (donor, amount) in enumerate(zip(donors, amounts, strict=True))
     }
 
-    outcomes = run_together(jobs)
+    outcomes = run_together(jobs, holding=lock_of(project))
 
     assert all(kind == "ok" for kind, _result in outcomes.values())
     shown = needs_with_progress(Need.objects.filter(pk=fund.pk)).get()
@@ -299,7 +274,7 @@ def test_project_cancelled_while_donors_pledge_keeps_no_open_pledge(lead, projec
     reception_record(pledge=done, actor=lead, quantity="500")
     waiting = pledge_create(donor=member(), need=fund, quantity="800", channel=CASH)
 
-    first_pledge_made = threading.Event()
+    first_pledge_made, may_cancel = threading.Event(), threading.Event()
     not_taking = "This project is not taking pledges."
 
     def donor_keeps_pledging(donor, need, quantity):
@@ -324,7 +299,7 @@ def test_project_cancelled_while_donors_pledge_keeps_no_open_pledge(lead, projec
         raise AssertionError("the project was never cancelled")
 
     def lead_cancels():
-        assert first_pledge_made.wait(JOIN_TIMEOUT)
+        assert may_cancel.wait(JOIN_TIMEOUT)
         return project_transition(
             project=project, actor=lead, to_status=Project.Status.CANCELLED, note="The land was not granted."
         )
@@ -339,7 +314,21 @@ def test_project_cancelled_while_donors_pledge_keeps_no_open_pledge(lead, projec
     jobs["receiving"] = lead_keeps_receiving
     jobs["cancel"] = lead_cancels
 
-    outcomes = run_together(jobs)
+    def cancel_while_every_writer_waits(workers):
+        """Once pledges flow, a lead's transaction holds the project: every donor and the receiving
+        lead end up waiting for it with a write in flight; then the cancellation joins them, and
+        the lock is let go. The cancellation is decided while those writes contend with it."""
+        assert first_pledge_made.wait(JOIN_TIMEOUT)
+        writers = [pid for name, pid in workers.pids.items() if name != "cancel"]
+        try:
+            with held(lock_of(project)) as lead_at_work:
+                wait_until_blocked(lead_at_work, writers, len(writers))
+                may_cancel.set()
+                wait_until_blocked(lead_at_work, workers.pids.values(), len(jobs))
+        finally:
+            may_cancel.set()
+
+    outcomes = run_together(jobs, meanwhile=cancel_while_every_writer_waits)
 
     assert all(kind == "ok" for kind, _result in outcomes.values())
     made = sum(result for name, (_kind, result) in outcomes.items() if name.startswith("donor"))
@@ -369,6 +358,7 @@ def test_project_transition_does_not_lock_its_community(lead, project):
     """Moving a project locks that project only: members keep joining its community meanwhile."""
     in_transition, may_commit = threading.Event(), threading.Event()
     newcomer = member()
+    status_before = project.status
 
     def close_and_hold():
         with transaction.atomic():
@@ -382,12 +372,15 @@ def test_project_transition_does_not_lock_its_community(lead, project):
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '2s'")
-                return community_join(community=project.community, member=newcomer)
+                joined = community_join(community=project.community, member=newcomer)
+            # Joined while the transition was not committed yet: the two really overlapped.
+            return joined, Project.objects.values_list("status", flat=True).get(pk=project.pk)
         finally:
             may_commit.set()
 
     outcomes = run_together({"transition": close_and_hold, "join": join_meanwhile})
 
     assert outcomes["join"][0] == "ok"
+    assert outcomes["join"][1][1] == status_before != Project.Status.CLOSED
     assert Membership.objects.filter(community=project.community, member=newcomer).exists()
     assert Project.objects.get(pk=project.pk).status == Project.Status.CLOSED

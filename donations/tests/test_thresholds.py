@@ -2,19 +2,20 @@
 recorded once per need, with its timeline entry, whoever records what arrived and however many
 do at once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.tests.factories import MemberFactory
+from core.tests.concurrency import rows_locked, run_together
 from donations.models import CardRefund, Pledge, ProgressThreshold
 from donations.services import reception_record
 from donations.tests.factories import NeedFactory, PledgeFactory, ReceptionFactory
 from donations.thresholds import record_thresholds
 from payments.models import CardPayment
 from payments.tests.stripe_fake import card_pledge, open_checkout, post_event, session_id_of
+from projects.models import Project
 from projects.tests.factories import ProjectFactory
 from publishing.models import TimelineEntry
 
@@ -121,35 +122,9 @@ def test_received_is_net_of_card_refunds_and_a_refund_withdraws_no_threshold():
     assert recorded(fund) == [25, 50]
 
 
-# Concurrency, on PostgreSQL: real row locks, real unique-index waits.
-
-JOIN_TIMEOUT = 30
-
-
-def run_together(jobs):
-    """Each job in its own thread and database connection, all released at once by a barrier.
-    Any exception fails the test (a reception refused because a threshold was being recorded
-    by another would be a defect)."""
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    crashes = []
-
-    def work(job):
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            job()
-        except Exception as error:  # noqa: BLE001 - reported below
-            crashes.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(job,), daemon=True) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not [thread for thread in threads if thread.is_alive()], "a worker hung: deadlock or lock wait"
-    assert crashes == []
+# Concurrency, on PostgreSQL: real row locks, real unique-index waits (core/tests/concurrency.py).
+# Any exception in a worker fails the test: a reception refused because a threshold was being
+# recorded by another would be a defect.
 
 
 @pytest.mark.postgresql
@@ -164,6 +139,8 @@ def test_concurrent_receptions_record_each_threshold_exactly_once():
     100] fails). With the lock, receptions add up one after the other and each sees all before
     it. The unique constraint is the other half: see the next test, where nothing serialises the
     writers and only the constraint keeps one row per threshold.
+
+    The test holds the project's row until all fifteen receptions wait for it: they contend.
     """
     project = ProjectFactory()
     blankets = NeedFactory(project=project, target_quantity=Decimal("100"))
@@ -172,9 +149,21 @@ def test_concurrent_receptions_record_each_threshold_exactly_once():
     pledges = [PledgeFactory(need=blankets, donor=MemberFactory(password=None), channel=DROP) for _ in range(12)]
     on_other = [PledgeFactory(need=other, donor=MemberFactory(password=None), channel=DROP) for _ in range(3)]
 
-    jobs = [lambda pledge=pledge: reception_record(pledge=pledge, actor=lead, quantity="10") for pledge in pledges]
-    jobs += [lambda pledge=pledge: reception_record(pledge=pledge, actor=lead, quantity="100") for pledge in on_other]
-    run_together(jobs)
+    jobs = {
+        f"blankets-{pledge.pk}": lambda pledge=pledge: reception_record(pledge=pledge, actor=lead, quantity="10")
+        for pledge in pledges
+    }
+    jobs.update(
+        {
+            f"other-{pledge.pk}": lambda pledge=pledge: reception_record(pledge=pledge, actor=lead, quantity="100")
+            for pledge in on_other
+        }
+    )
+    run_together(
+        jobs,
+        refused=(),
+        holding=rows_locked(Project.objects.filter(pk=project.pk)),
+    )
 
     assert sum(reception.quantity for reception in blankets.receptions.all()) == Decimal("120")
     assert recorded(blankets) == [25, 50, 75, 100]
@@ -192,6 +181,10 @@ def test_concurrent_recorders_without_a_lock_insert_one_row_per_threshold():
     yet and inserts all four; the unique constraint makes every insert but one wait for the first
     and fail, and the savepoint lets the loser's transaction go on and commit. Without the
     constraint there would be twelve rows per threshold; without the savepoint, eleven crashes.
+
+    The interleaving is forced: a transaction of the test inserts 25 % and does not commit until
+    all twelve, having found no threshold yet, wait on the unique index behind it; it then rolls
+    back, and the twelve race for each threshold.
     """
     blankets = NeedFactory(target_quantity=Decimal("100"))
     ReceptionFactory(pledge=PledgeFactory(need=blankets, quantity=Decimal("100")), quantity=Decimal("100"))
@@ -201,7 +194,11 @@ def test_concurrent_recorders_without_a_lock_insert_one_row_per_threshold():
         with transaction.atomic():
             recorded_now.extend(record_thresholds(project=blankets.project, need=blankets))
 
-    run_together([record] * 12)
+    run_together(
+        dict.fromkeys([f"recorder-{index}" for index in range(12)], record),
+        refused=(),
+        holding=lambda: ProgressThreshold.objects.create(project=blankets.project, need=blankets, percent=25),
+    )
 
     assert recorded(blankets) == [25, 50, 75, 100]
     assert entries(blankets) == [25, 50, 75, 100]

@@ -3,7 +3,10 @@ at once, a payment and its refund racing out of order, reconcile running meanwhi
 clicks from two browsers, and a lock held long enough that the webhook must answer 503.
 
 Each worker thread has its own database connection and its own HTTP client, as concurrent
-requests would; the events are signed and posted to the real endpoint.
+requests would; the events are signed and posted to the real endpoint. The workers start while
+the test holds the project's row, the first lock every one of them takes, and it is let go only
+once PostgreSQL shows all of them waiting (a redelivery waits on the event's unique index, behind
+the first delivery): they really contend.
 """
 
 import threading
@@ -11,11 +14,13 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from accounts.tests.factories import MemberFactory
 from core.errors import DomainError
+from core.tests import concurrency
+from core.tests.concurrency import JOIN_TIMEOUT
 from donations.models import CardRefund, Need, Pledge, PledgeEvent, Reception
 from donations.progress import needs_with_progress
 from donations.tests.factories import NeedFactory
@@ -28,33 +33,24 @@ from projects.tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
-JOIN_TIMEOUT = 30
+
+def run_together(jobs, *, holding=None):
+    """The jobs at once (core/tests/concurrency.py), name → result: any exception fails the test.
+    `holding` locks taken in a transaction of the test's own, kept until every job waits behind
+    them: the jobs really contend."""
+    outcomes = concurrency.run_together(jobs, refused=(), holding=holding)
+    return {name: result for name, (_kind, result) in outcomes.items()}
 
 
-def run_together(jobs):
-    """Run each job (name → callable) in its own thread, released at once by a barrier; returns
-    name → result. Any exception, or a thread still running after JOIN_TIMEOUT, fails the test."""
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    results, crashes = {}, []
+def project_lock(need):
+    """A lead's transaction on the project, holding its row (lock order: project first)."""
+    return concurrency.rows_locked(Project.objects.filter(pk=need.project_id))
 
-    def work(name, job):
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            results[name] = job()
-        except Exception as error:  # noqa: BLE001 - reported below with the job's name
-            crashes.append((name, repr(error)))
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=work, args=item, daemon=True) for item in jobs.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not [thread for thread in threads if thread.is_alive()], "a worker hung"
-    assert crashes == []
-    return results
+@pytest.fixture(autouse=True)
+def patient_lock_waits(settings):
+    # The workers wait behind the test's lock until all have come: not a lock timeout's 503.
+    settings.STRIPE_LOCK_TIMEOUT_MS = JOIN_TIMEOUT * 1000
 
 
 def deliver(event):
@@ -96,7 +92,7 @@ def test_a_paid_session_delivered_three_times_at_once_counts_once(fake_stripe, p
     # The cron job asking Stripe at the same moment.
     jobs["reconcile"] = lambda: (200, payment_refresh(payment=payment))
 
-    results = run_together(jobs)
+    results = run_together(jobs, holding=project_lock(fund))
 
     assert {status for status, _outcome in results.values()} == {200}
     outcomes = sorted(outcome for _status, outcome in results.values())
@@ -121,7 +117,7 @@ def test_a_payment_and_its_refund_racing_out_of_order_end_refunded(fake_stripe, 
     jobs = {f"refunded-{index}": deliver(refunded) for index in range(3)}
     jobs.update({f"completed-{index}": deliver(completed) for index in range(3)})
 
-    results = run_together(jobs)
+    results = run_together(jobs, holding=project_lock(fund))
 
     assert {status for status, _outcome in results.values()} == {200}
     pledge.refresh_from_db()
@@ -133,8 +129,10 @@ def test_a_payment_and_its_refund_racing_out_of_order_end_refunded(fake_stripe, 
     assert chain == [Pledge.Status.PLEDGED, Pledge.Status.FULFILLED, Pledge.Status.REFUNDED]
 
 
-def test_double_clicks_from_several_browsers_open_one_session(fake_stripe, pledge):
-    results = run_together({f"click-{index}": lambda: open_checkout(pledge) for index in range(5)})
+def test_double_clicks_from_several_browsers_open_one_session(fake_stripe, pledge, fund):
+    results = run_together(
+        {f"click-{index}": lambda: open_checkout(pledge) for index in range(5)}, holding=project_lock(fund)
+    )
 
     assert len(set(results.values())) == 1
     assert len(fake_stripe.sessions) == 1
@@ -190,7 +188,7 @@ def test_two_leads_refunding_at_once_never_give_back_more_than_was_paid(fake_str
 
         return job
 
-    results = run_together({"lead": refund(lead, "600"), "co-lead": refund(co_lead, "600")})
+    results = run_together({"lead": refund(lead, "600"), "co-lead": refund(co_lead, "600")}, holding=project_lock(fund))
 
     refused = [result for result in results.values() if isinstance(result, DomainError)]
     assert len(refused) == 1

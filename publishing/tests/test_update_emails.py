@@ -2,7 +2,6 @@
 before, never after a rollback), by a worker that claims each row once; a link in each stops them
 without logging in, by POST only."""
 
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -11,11 +10,12 @@ import pytest
 from django.core import mail, signing
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import MemberFactory
+from core.tests.concurrency import rows_locked, run_together
 from donations.models import Pledge
 from donations.tests.factories import NeedFactory, PledgeFactory
 from projects.tests.factories import ProjectFactory
@@ -216,26 +216,22 @@ def test_a_row_left_sending_by_a_dead_worker_is_taken_back_later(project, lead):
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_never_send_the_same_row_twice():
+    """Both workers read the same batch and claim its first row at the same moment: a transaction
+    of the test holds the queued rows until PostgreSQL shows both claims waiting on them, so
+    exactly one of the two claims may win. A crash of either worker fails the test."""
     project = ProjectFactory()
     expected = sorted(support(project).email for _ in range(40))
     publish(project, project.created_by)
-    start = threading.Barrier(2)
-    results = []
 
-    def worker():
-        try:
-            start.wait()
-            results.append(send_pending())
-        finally:
-            connection.close()
+    outcomes = run_together(
+        {"first": send_pending, "second": send_pending},
+        holding=rows_locked(UpdateEmail.objects.all()),
+    )
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = [result for _kind, result in outcomes.values()]
     assert sum(result["sent"] for result in results) == 40
     assert recipients() == expected
+    assert set(UpdateEmail.objects.values_list("status", "attempts")) == {(SENT, 1)}
 
 
 # The email -----------------------------------------------------------------------------------
