@@ -16,8 +16,9 @@ def create_postgresql_database(database_url):
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_django(*, prefix, database_url=None):
-    """Set the environment, start Django and migrate. Returns (work folder, database URL)."""
+def start_django(*, prefix, database_url=None, migrate=True):
+    """Set the environment, start Django and (unless told not to) migrate. Returns (work folder,
+    database URL)."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     database_url = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     if database_url.startswith("postgres"):
@@ -31,7 +32,8 @@ def start_django(*, prefix, database_url=None):
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
     return workdir, database_url
