@@ -1,6 +1,9 @@
 """Stripe's webhooks, signed as Stripe signs them and posted to the real endpoint: a payment counts
 once however often and in whatever order its events come; what Stripe did not sign changes
-nothing; refunds reduce what was received; a mismatched amount is refused and never counted."""
+nothing; refunds reduce what was received; a mismatched amount is refused and never counted.
+
+Slightly over 400 lines: one feature, the webhook endpoint, whose tests share one signed-event
+set-up."""
 
 import json
 import logging
