@@ -4,6 +4,8 @@ Downloads answer 404, never 403, to anyone who may not have the receipt: that a 
 under some id is itself none of their business.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -19,11 +21,16 @@ from receipts.models import DonorTaxIdentity, Receipt
 from receipts.permissions import can_download_receipt
 from receipts.selectors import receipt_public_view
 
+# A code is URL-safe base64 (models.new_receipt_code). Anything else is no receipt, and is never
+# sent to the database: PostgreSQL refuses a NUL byte in a query.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
 
 def receipt_verify(request, code):
     """Anyone holding a receipt checks it here: genuine, valid or void, and what it says —
     number, dates, issuer, projects, amounts or items, never the donor."""
-    receipt = Receipt.objects.select_related("issuer", "replaced_by", "replaced_by_yearly").filter(code=code).first()
+    receipts = Receipt.objects.select_related("issuer", "replaced_by", "replaced_by_yearly")
+    receipt = receipts.filter(code=code).first() if CODE_PATTERN.fullmatch(code) else None
     if receipt is None:
         return render(request, "receipts/not_found.html", {"code": code}, status=404)
     return render(

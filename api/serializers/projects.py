@@ -1,6 +1,8 @@
 """Projects: in lists (with progress and needs), in full, in brief, and the input to propose,
 edit or move one through its lifecycle."""
 
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +12,8 @@ from api.serializers.links import absolute_url, api_url, file_url
 from api.serializers.needs import NeedInProjectSerializer
 from core.currencies import Currency
 from projects.models import Category, Community, Project
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -100,10 +104,22 @@ class ProjectBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "currency"]
 
 
+class CommunitySlugField(serializers.SlugRelatedField):
+    """A community by its slug. What cannot be a slug does not exist, and is never sent to the
+    database (PostgreSQL refuses a NUL byte in a query)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class ProjectWriteSerializer(serializers.ModelSerializer):
     """What a member gives to propose a project (a draft they will lead)."""
 
-    community = serializers.SlugRelatedField(slug_field="slug", queryset=Community.objects.all())
+    community = CommunitySlugField(slug_field="slug", queryset=Community.objects.all())
     category = serializers.ChoiceField(choices=Category.choices)
     currency = serializers.ChoiceField(choices=Currency.choices)
 

@@ -16,6 +16,7 @@ from api import throttling
 from api.tests.api_world import build_world
 from donations import services as donation_services
 from donations.models import Pledge
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,18 @@ def test_validation_errors_name_their_fields():
     error = error_of(response)
     assert error["code"] == "invalid"
     assert set(error["fields"]) == {"quantity", "channel"}
+
+
+@pytest.mark.parametrize("community", ["tw\x00ittoma", "no such community", 12])
+def test_a_proposal_in_a_community_that_cannot_exist_is_a_400_on_its_field(community):
+    # A NUL byte in the slug once reached PostgreSQL, which refuses it in a query: a 500 (found by
+    # schemathesis).
+    world = build_world()
+    body = {"community": community, "title": "Classe", "country": "MA", "category": "education", "currency": "MAD"}
+    response = world.client("donor").post("/api/v1/projects/", body, format="json")
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"community"}
+    assert not Project.objects.filter(title="Classe").exists()
 
 
 def test_a_rule_broken_in_a_service_is_a_400_on_its_field():

@@ -325,6 +325,14 @@ def test_an_unknown_code_is_no_such_receipt(client):
     assert "No such receipt" in response.content.decode()
 
 
+@pytest.mark.parametrize("code", ["a\x00b", "a b", "x" * 40])
+def test_a_code_that_cannot_be_one_is_no_such_receipt_not_an_error(client, code):
+    # A NUL byte once reached PostgreSQL, which refuses it in a query: a 500 (found by schemathesis).
+    response = client.get(f"/r/{code}/")
+    assert response.status_code == 404
+    assert "No such receipt" in response.content.decode()
+
+
 def test_a_lead_cancelling_the_rest_of_a_partly_received_pledge_leaves_its_receipt_valid():
     pledge = cash_pledge(amount="1000")
     receipt = receive(pledge, "400")
