@@ -1,8 +1,8 @@
 """Amounts and quantities as members read them, in the active language: "1 500,50 MAD",
-"5 000 XOF", "200 pièce". Pages (through the template filters of templatetags/tiwizi.py),
+"5 000 XOF", "200 pièce", and back from what they type. Pages (through the template filters of templatetags/tiwizi.py),
 receipts, the report, feeds and the social card all print them through these functions."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils.formats import number_format
 
@@ -36,6 +36,23 @@ def quantity(value, need):
     if need.is_cash:
         return money(value, need.project.currency)
     return in_unit(value, need.unit)
+
+
+def read_typed(text):
+    """What a member typed ("1 500,50", "5\u202f000", "2.5") as a finite Decimal, or None when it
+    is not a number. Spaces of any kind group thousands; a comma is the French decimal mark."""
+    try:
+        number = Decimal("".join(str(text).split()).replace(",", "."))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def as_typed(value):
+    """A stored Decimal as a lead would type it in a form: 50000.00 → "50000", 2.50 → "2.5"."""
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
 
 
 def percent_of(part, whole):

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import as_typed
 from core.widgets import DateInput
 from donations.models import Need, Pledge
 
@@ -45,13 +46,6 @@ class DonorCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
 
 
-def quantity_initial(value):
-    """A stored Decimal as a lead would type it: 50000.00 → "50000", 2.50 → "2.5"."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
-
-
 class NeedForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Need.Kind.choices, initial=Need.Kind.MATERIAL)
     label = forms.CharField(label=_("What"), max_length=120, help_text=_("e.g. “blankets”, “building fund”."))
@@ -78,8 +72,8 @@ class NeedForm(forms.Form):
             "kind": need.kind,
             "label": need.label,
             "unit": need.unit,
-            "target_quantity": quantity_initial(need.target_quantity),
-            "estimated_unit_value": quantity_initial(need.estimated_unit_value),
+            "target_quantity": as_typed(need.target_quantity),
+            "estimated_unit_value": as_typed(need.estimated_unit_value),
         }
 
 

@@ -9,7 +9,7 @@ donations/hooks.py; what donations does when a project moves, it does through th
 the end of this module, connected to projects/hooks.py in apps.py.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core import cache_versions
 from core.currencies import decimal_places
 from core.errors import DomainError, IllegalTransition, NotAllowed
+from core.formatting import read_typed
 from donations import hooks, permissions
 from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception
 from donations.progress import pledge_received
@@ -33,12 +34,8 @@ RECEIVING_PROJECT_STATUSES = (Project.Status.OPEN, Project.Status.CLOSED, Projec
 
 def clean_quantity(value, *, places, field="quantity"):
     """A positive Decimal with at most `places` decimals, at most QUANTITY_MAX, or a DomainError."""
-    try:
-        # Spaces of any kind group thousands ("5 000", "5\u202f000"); a comma is the French decimal mark.
-        quantity = Decimal("".join(str(value).split()).replace(",", "."))
-    except (InvalidOperation, ValueError, TypeError):
-        raise DomainError(_("Enter a number."), field=field) from None
-    if not quantity.is_finite():
+    quantity = read_typed(value)
+    if quantity is None:
         raise DomainError(_("Enter a number."), field=field)
     if quantity <= 0:
         raise DomainError(_("Enter a quantity greater than zero."), field=field)

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotAllowed, add_to_form
+from core.formatting import as_typed
 from donations import services
-from donations.forms import DonorCancelForm, LeadPledgeCancelForm, NeedForm, PledgeForm, ReceptionForm, quantity_initial
+from donations.forms import DonorCancelForm, LeadPledgeCancelForm, NeedForm, PledgeForm, ReceptionForm
 from donations.models import Need, Pledge
 from donations.permissions import can_record_reception
 from donations.progress import needs_with_progress, pledges_with_received
@@ -155,9 +156,7 @@ def reception_add(request, slug, pledge_id):
     if not can_record_reception(request.user, pledge):
         raise PermissionDenied
     remaining = pledge.quantity - pledge.received
-    form = ReceptionForm(
-        request.POST or None, initial={"quantity": quantity_initial(remaining) if remaining > 0 else ""}
-    )
+    form = ReceptionForm(request.POST or None, initial={"quantity": as_typed(remaining) if remaining > 0 else ""})
     if request.method == "POST" and form.is_valid():
         try:
             services.reception_record(pledge=pledge, actor=request.user, **form.cleaned_data)

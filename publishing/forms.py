@@ -3,17 +3,15 @@ input; the rules (who, which dates, what done means, amounts in the currency's d
 scan may be) are the services' (milestones.py, updates.py, expenses.py).
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import as_typed, read_typed
 from core.uploads import SCAN_MAX_BYTES
 from core.widgets import DateInput
-from donations.forms import quantity_initial
 from publishing.models import Milestone, Update
 from publishing.photos import MAX_PHOTOS_PER_OWNER
 from publishing.updates import BODY_MAX, TITLE_MAX
@@ -109,12 +107,8 @@ class UpdateForm(forms.Form):
 
 def _clean_amount_text(value):
     """What a lead types ("1 500,50") as a Decimal; the service checks sign, size and decimals."""
-    try:
-        # Spaces of any kind group thousands; a comma is the French decimal mark.
-        amount = Decimal("".join(str(value).split()).replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("Enter an amount, e.g. 1500 or 1500.50."), code="invalid") from None
-    if not amount.is_finite():
+    amount = read_typed(value)
+    if amount is None:
         raise ValidationError(_("Enter an amount, e.g. 1500 or 1500.50."), code="invalid")
     return amount
 
@@ -177,7 +171,7 @@ class ExpenseCorrectForm(ExpenseForm):
             {
                 "description": expense.description,
                 "supplier": expense.supplier,
-                "amount": quantity_initial(expense.amount),
+                "amount": as_typed(expense.amount),
                 "spent_on": expense.spent_on,
                 "need": expense.need_id,
             },

@@ -241,10 +241,6 @@ def test_list_card_has_no_money_line_for_a_material_only_project(client):
 # --- Query budgets ------------------------------------------------------------------------------------
 
 LIST_QUERY_BUDGET = 6  # session, member, communities for the filter, count, page (+1 spare)
-# session, member, project, leads, needs, supporters, milestones, the timeline's count (its page
-# is not queried when empty), may the viewer read supporters-only entries (is a supporter? a
-# moderator? at most 2; leads are prefetched) (+1 spare). tests/test_timeline.py counts a full page.
-DETAIL_QUERY_BUDGET = 11
 
 
 def count_queries(client, url):

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -16,6 +14,7 @@ from accounts.tests.factories import MemberFactory
 from donations.models import Pledge
 from donations.services import need_close
 from donations.tests.factories import NeedFactory, PledgeFactory, ReceptionFactory
+from pages.tests.test_project_list import count_queries
 from projects.models import Membership, Project
 from projects.services import project_transition
 from projects.tests.factories import CommunityFactory, ProjectFactory, make_moderator
@@ -281,28 +280,11 @@ def test_unknown_community_is_404(client):
 
 # --- Query budgets ------------------------------------------------------------------------------------
 
-LIST_QUERY_BUDGET = 6  # session, member, communities for the filter, count, page (+1 spare)
 # session, member, project, leads, needs, supporters, milestones, the timeline's count (its page
 # is not queried when empty), may the viewer read supporters-only entries (is a supporter? a
-# moderator? at most 2; leads are prefetched) (+1 spare). tests/test_timeline.py counts a full page.
+# moderator? at most 2; leads are prefetched) (+1 spare). publishing/tests/test_timeline.py counts
+# a full page.
 DETAIL_QUERY_BUDGET = 11
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries), response
-
-
-def add_projects(community, lead, donors, count):
-    """`count` open projects, each with a cash need and a material need, each pledged on."""
-    for _number in range(count):
-        project = ProjectFactory(community=community, created_by=lead, deadline=date(2031, 1, 1))
-        cash = NeedFactory(project=project, cash=True)
-        blankets = NeedFactory(project=project)
-        PledgeFactory(need=cash, donor=donors[_number % len(donors)], channel=Pledge.Channel.BANK_TRANSFER)
-        PledgeFactory(need=blankets, donor=donors[(_number + 1) % len(donors)], visibility=Pledge.Visibility.ANONYMOUS)
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "donor", "lead", "moderator"])
