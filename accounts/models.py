@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.hiding import hidden_at_field, hidden_reason_field
+
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 
 # Words that would collide with our own URLs or impersonate the site.
@@ -122,6 +124,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+    # A flagged profile (moderation app): the profile page and API entry are hidden, and the
+    # member's public pledges show as anonymous, until a moderator restores it.
+    profile_hidden_at = hidden_at_field()
+    profile_hidden_reason = hidden_reason_field()
 
     objects = MemberManager()
 

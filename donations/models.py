@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.currencies import decimal_places
+from core.hiding import hidden_at_field, hidden_reason_field
 from projects.models import Project
 from projects.permissions import can_see_anonymous_donors
 
@@ -150,6 +151,9 @@ class Pledge(models.Model):
     quantity = quantity_field(_("quantity or amount"))
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
     message = models.CharField(_("message"), max_length=280, blank=True)
+    # Only the message can be flagged: the gift itself always counts and always shows.
+    message_hidden_at = hidden_at_field()
+    message_hidden_reason = hidden_reason_field()
     channel = models.CharField(_("how it arrives"), max_length=30, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.PLEDGED)
     cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)

@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.currencies import Currency
+from core.hiding import Hideable
 from core.rich_text import markdown_html
 
 
@@ -42,6 +43,10 @@ class Membership(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set by a moderator of the community (moderation app): a suspended member may not propose,
+    # pledge, post or flag in this community until lifted. The audit row says who and when.
+    suspended_at = models.DateTimeField(_("suspended since"), null=True, blank=True, editable=False)
+    suspension_reason = models.CharField(_("reason for suspension"), max_length=500, blank=True, default="")
 
     class Meta:
         verbose_name = _("membership")
@@ -50,6 +55,10 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.member} in {self.community} ({self.role})"
+
+    @property
+    def is_suspended(self):
+        return self.suspended_at is not None
 
 
 class Category(models.TextChoices):
@@ -91,7 +100,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
-class Project(models.Model):
+class Project(Hideable, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")

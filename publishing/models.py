@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.hiding import Hideable
 from core.rich_text import markdown_html
 from projects.models import Project
 
@@ -54,7 +55,7 @@ class Milestone(models.Model):
         return self.title
 
 
-class Update(models.Model):
+class Update(Hideable, models.Model):
     """A post by a lead on the project's timeline, emailed to supporters when published."""
 
     class Audience(models.TextChoices):
