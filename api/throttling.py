@@ -11,49 +11,10 @@ API_THROTTLE_*), read at each request so that tests and benchmarks may change th
 import time
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
 
-
-def _redis_client(cache, raw_key):
-    """A Redis client for the cache, made once per process: Django's backend builds a new one (and
-    its table of ~200 reply parsers) on every call, a good part of a cached request's time."""
-    backend = cache._cache
-    client = getattr(backend, "tiwizi_client", None)
-    if client is None:
-        client = backend.tiwizi_client = backend.get_client(raw_key, write=True)
-    return client
-
-
-def count_request(key, window_seconds, read_keys=()):
-    """Add one to the window's counter and return it (the counter expires with its window), with
-    the cache's values for `read_keys` ({key: value}, missing keys left out) read in the same
-    round trip."""
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        # INCR, EXPIRE and MGET in one round trip (Django's incr() checks the key exists first).
-        raw_key = cache.make_and_validate_key(key)
-        raw_reads = {cache.make_and_validate_key(read_key): read_key for read_key in read_keys}
-        pipeline = _redis_client(cache, raw_key).pipeline(transaction=False)
-        pipeline.incr(raw_key)
-        pipeline.expire(raw_key, window_seconds + 1)
-        if raw_reads:
-            pipeline.mget(list(raw_reads))
-        results = pipeline.execute()
-        values = results[2] if raw_reads else []
-        loads = cache._cache._serializer.loads
-        found = {
-            raw_reads[raw]: loads(value) for raw, value in zip(raw_reads, values, strict=True) if value is not None
-        }
-        return results[0], found
-    cache.add(key, 0, timeout=window_seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request opens a new window
-        cache.set(key, 1, timeout=window_seconds + 1)
-        count = 1
-    return count, cache.get_many(list(read_keys)) if read_keys else {}
+from core.rates import client_address, count_request
 
 
 def read_with_deferred_throttle(request, keys):
@@ -100,7 +61,7 @@ class AnonymousThrottle(_FixedWindowThrottle):
     def get_cache_key(self, request, view):
         if request.user.is_authenticated:
             return None  # MemberThrottle's business
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 class MemberThrottle(_FixedWindowThrottle):

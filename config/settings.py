@@ -184,6 +184,11 @@ else:
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=bool(REDIS_URL))
 API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "3600"))
 
+# How many proxies we run in front of the app (a load balancer, nginx): the client's address for
+# every rate limit is read that many hops from the right of X-Forwarded-For. 0 (the default)
+# ignores the header, which the client writes. See README "Limits" and core/rates.py.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is then answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
