@@ -188,6 +188,11 @@ API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "3
 # every rate limit is read that many hops from the right of X-Forwarded-For. 0 (the default)
 # ignores the header, which the client writes. See README "Limits" and core/rates.py.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# Limits of the pages, per member or per address, as "count/period" (core/rates.py). The API's
+# are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] below.
+RATE_LIMITS = {
+    "flag": os.environ.get("RATE_LIMIT_FLAG", "10/hour"),
+}
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is then answered 401 with a WWW-Authenticate header.
