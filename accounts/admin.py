@@ -1,4 +1,5 @@
-"""Members in the admin. The email is private: staff see it here, and nowhere else shows it."""
+"""Members in the admin. The email is private: superusers see it here, and nowhere else shows it.
+Only superusers enter the admin (core/admin_site.py)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
@@ -7,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member, normalize_handle
 
-# Fields that grant power in the admin itself: only a superuser may change them, so that a
-# moderator with the right to edit members cannot promote anybody, themselves included.
+# Fields that grant power: a superuser sets them; they open nothing without superuser status.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
@@ -40,7 +40,7 @@ class MemberAdmin(UserAdmin):
         (None, {"fields": ("handle", "password")}),
         (
             _("Private"),
-            {"fields": ("email",), "description": _("Seen by staff only: never shown on the site or in the API.")},
+            {"fields": ("email",), "description": _("Seen by superusers only: never shown on the site or in the API.")},
         ),
         (_("Permissions"), {"fields": ("is_active", *PRIVILEGE_FIELDS)}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
@@ -51,15 +51,3 @@ class MemberAdmin(UserAdmin):
     search_fields = ("handle", "email")
     ordering = ("handle",)
     readonly_fields = ("last_login", "date_joined")
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = super().get_readonly_fields(request, obj)
-        if obj is not None and not request.user.is_superuser:
-            readonly = (*readonly, *PRIVILEGE_FIELDS)
-        return readonly
-
-    def has_change_permission(self, request, obj=None):
-        # A superuser's account (and password) is out of reach of anybody who is not one.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)

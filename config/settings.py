@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +39,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, for superusers only (core/admin_site.py).
+    "core.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # The API docs' Swagger UI served from our own static files: nothing loads from the internet.
     "drf_spectacular_sidecar",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp",
     # Ours, lowest layer first: imports flow down this list (pyproject.toml, [tool.importlinter]).
     "core",
     "accounts",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,6 +176,26 @@ if env_bool("TIWIZI_PRODUCTION"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy (django-csp; README "Content Security Policy"): everything from our own
+# origin only, no inline script or style anywhere, no plugins, no framing. img-src 'self' keeps a
+# third-party image (a tracking pixel) from loading even if one got past the Markdown sanitiser.
+# Form posts may lead to Stripe Checkout: the pay form's answer is a redirect there, and Chromium
+# checks form-action on the redirect too. The API docs page alone adds data: images, for Swagger
+# UI's icons (api/urls.py).
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, STRIPE_CHECKOUT_ORIGIN],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # A shared cache (Redis) when REDIS_URL is set; otherwise memory local to each process, which is
 # right for one process only: the API's response cache is then off unless asked for.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -224,6 +249,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it is an image from swagger.io (refused by img-src, and a request that
+    # would tell that host who reads our docs).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "projects.models.Project.Status",

@@ -12,6 +12,8 @@
 import functools
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from weasyprint import CSS
@@ -31,10 +33,19 @@ class LocalURLFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"))
 
     def fetch(self, url, headers=None):
-        allowed = (BASE_URL, Path(settings.MEDIA_ROOT).resolve().as_uri() + "/", "data:")
-        if not url.startswith(allowed):
+        if not (url.startswith("data:") or self._is_local_file(url)):
             raise ValueError(f"PDFs do not fetch {url}")
         return super().fetch(url, headers)
+
+    @staticmethod
+    def _is_local_file(url):
+        # The path as the file system will read it (%2e%2e and .. resolved): a URL that starts with
+        # our folder's may still lead out of it.
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return False
+        path = Path(url2pathname(parts.path)).resolve()
+        return any(path.is_relative_to(folder) for folder in (FONTS_DIR.resolve(), Path(settings.MEDIA_ROOT).resolve()))
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""Communities and projects in the admin, for moderators.
+"""Communities and projects in the admin, for the site's operators (superusers only: see
+core/admin_site.py; moderators moderate on the site).
 
 The admin corrects descriptions and appoints moderators; it never moves a project through its
 lifecycle by editing a field. Status moves go through `project_transition` (the admin actions
@@ -7,8 +8,7 @@ below call it), so each one leaves its audit row; the audit rows themselves are 
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,40 +17,6 @@ from core.errors import DomainError
 from core.read_only_admin import ReadOnlyAdmin, ReadOnlyInline
 from projects.models import Community, Membership, Project, ProjectTransition
 from projects.services import project_transition
-
-MODERATORS_GROUP = "Moderators"
-
-# What a moderator needs in the admin: see everything, fix descriptions, appoint moderators,
-# suspend a member, moderate a pledge's message. Nothing that bypasses a service.
-MODERATOR_PERMISSIONS = {
-    "accounts": ["view_member", "change_member"],
-    "projects": [
-        "view_community",
-        "change_community",
-        "view_membership",
-        "add_membership",
-        "change_membership",
-        "delete_membership",
-        "view_project",
-        "change_project",
-        "view_projecttransition",
-    ],
-    "donations": ["view_need", "change_need", "view_pledge", "change_pledge", "view_pledgeevent", "view_reception"],
-    "publishing": ["view_expense"],
-}
-
-
-def moderators_group():
-    """The "Moderators" group with exactly MODERATOR_PERMISSIONS; created or brought up to date.
-
-    A staff member in this group can use the admin as a moderator (see README).
-    """
-    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
-    wanted = Q()
-    for app_label, codenames in MODERATOR_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(Permission.objects.filter(wanted))
-    return group
 
 
 class ModeratorForm(forms.ModelForm):

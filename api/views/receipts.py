@@ -37,8 +37,8 @@ class ReceiptViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk):
-        """The receipt's PDF: for its donor, the leads of its project and the issuing community's
-        moderators; a 404 for anybody else (that it exists is none of their business)."""
+        """The receipt's PDF: for its donor, the leads of its project and superusers; a 404 for
+        anybody else, moderators included (that it exists is none of their business)."""
         receipt = (
             Receipt.objects.select_related("issuer__community", "pledge__need__project")
             .prefetch_related("pledge__need__project__leads")

@@ -226,8 +226,8 @@ def test_list_card_shows_progress_money_and_supporters(client):
     assert "2,500.00 MAD pledged · 500.00 MAD received of 50,000.00 MAD" in page
     assert "2 supporters" in page
     assert "2031" in page
-    assert 'style="width: 5%"' in page  # pledged 2 500 of 50 000
-    assert 'style="width: 1%"' in page  # received 500 of 50 000
+    assert 'class="bar-pledged" width="5"' in page  # pledged 2 500 of 50 000
+    assert 'class="bar-received" width="1"' in page  # received 500 of 50 000
 
 
 @pytest.mark.django_db

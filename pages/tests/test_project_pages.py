@@ -86,8 +86,8 @@ def test_project_page_shows_needs_with_progress_and_a_pledge_link(client, blanke
     assert f'id="need-{blankets.pk}"' in page
     assert '<a href="/@lead_aghbar">@lead_aghbar</a>' in page
     assert '<a href="/@co_lead">@co_lead</a>' in page
-    assert 'style="width: 4%"' in page  # 8 of 200 received
-    assert 'style="width: 20%"' in page  # 40 of 200 pledged
+    assert 'class="bar-received" width="4"' in page  # 8 of 200 received
+    assert 'class="bar-pledged" width="20"' in page  # 40 of 200 pledged
 
 
 @pytest.mark.django_db
