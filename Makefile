@@ -88,3 +88,10 @@ bench-api: install-dev
 .PHONY: bench-page
 bench-page: install-dev
 	$(PY) bench/project_page.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+# The largest project the limits allow (story, needs, milestones, updates, expenses at their maxima):
+# its page and its report against a demo-sized project's, in process (not a test); SQLite in a
+# temporary folder, DATABASE_URL=postgres://… make bench-worst-case for PostgreSQL.
+.PHONY: bench-worst-case
+bench-worst-case: install-dev
+	$(PY) bench/worst_case.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))

@@ -4,6 +4,8 @@ from django.db import connection
 from django.utils import translation
 
 from accounts.tests.factories import PASSWORD
+from core import rates
+from core.tests.clock import WINDOW_START, FrozenClock
 from payments.tests.stripe_fake import fake_stripe  # noqa: F401 - the fake Stripe API for card payment tests
 
 
@@ -58,3 +60,20 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def limits_clock(monkeypatch):
+    """core/rates.py's clock, stopped ten minutes and ten seconds into an hour (core/tests/clock.py)."""
+    clock = FrozenClock(WINDOW_START + 610)
+    monkeypatch.setattr(rates, "time", clock)
+    return clock
+
+
+@pytest.fixture
+def in_english(settings):
+    """The site in English for a test that reads its messages in their source language (French
+    is the site's default; core/tests/test_i18n.py checks the French side)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

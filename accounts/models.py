@@ -23,11 +23,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.handles import (
+    SKELETON_MAX_LENGTH,
+    TOMBSTONE_PATTERN,
+    handle_skeleton,
+    looks_like_a_tombstone,
+    skeleton_expression,
+)
 from core.hiding import hidden_at_field, hidden_reason_field
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 
-# Words that would collide with our own URLs or impersonate the site.
+# Words that would collide with our own URLs or impersonate the site; a handle that looks like
+# one of them (the same confusable skeleton, accounts/handles.py) is reserved too.
 RESERVED_HANDLES = frozenset(
     {
         "admin",
@@ -64,6 +72,7 @@ RESERVED_HANDLES = frozenset(
         "i18n",
     }
 )
+RESERVED_SKELETONS = frozenset(handle_skeleton(handle) for handle in RESERVED_HANDLES)
 
 
 def normalize_handle(raw):
@@ -80,7 +89,7 @@ def validate_handle(handle):
             _("A handle has 3 to 30 characters: letters, digits and underscores."),
             code="invalid_handle",
         )
-    if handle.lower() in RESERVED_HANDLES:
+    if handle_skeleton(handle) in RESERVED_SKELETONS or looks_like_a_tombstone(handle):
         raise ValidationError(_("This handle is reserved. Please choose another one."), code="reserved_handle")
 
 
@@ -119,6 +128,14 @@ class Member(AbstractBaseUser, PermissionsMixin):
         validators=[validate_handle],
         help_text=_("3 to 30 letters, digits or underscores. This is your public name."),
     )
+    # What the handle looks like (accounts/handles.py), computed by the database from the handle:
+    # unique, so that no two members have look-alike handles.
+    handle_skeleton = models.GeneratedField(
+        expression=skeleton_expression("handle"),
+        output_field=models.CharField(max_length=SKELETON_MAX_LENGTH),
+        db_persist=True,
+        verbose_name=_("handle's skeleton"),
+    )
     # Optional and private. NULL (not "") when absent so that uniqueness ignores it.
     email = models.EmailField(_("email"), blank=True, null=True)
     is_staff = models.BooleanField(_("staff"), default=False)
@@ -140,13 +157,24 @@ class Member(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(Lower("handle"), name="member_handle_unique_ci"),
+            models.UniqueConstraint(fields=["handle_skeleton"], name="member_handle_skeleton_unique"),
             models.UniqueConstraint(
                 Lower("email"), name="member_email_unique_ci", condition=models.Q(email__isnull=False)
             ),
         ]
 
     def __str__(self):
-        return f"@{self.handle}"
+        return f"@{self.handle}" if not self.is_erased else str(_("deleted member"))
+
+    @property
+    def is_erased(self):
+        """The account was deleted (accounts/privacy.py): its handle is a tombstone, shown nowhere."""
+        return bool(TOMBSTONE_PATTERN.match(self.handle))
+
+    @property
+    def public_handle(self):
+        """The handle to show, or None for a deleted account (shown as "deleted member")."""
+        return None if self.is_erased else self.handle
 
     def clean(self):
         super().clean()
@@ -155,9 +183,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
             self.email = None
         if self.email:
             self.email = self.email.lower()
-        clash = Member.objects.filter(handle__iexact=self.handle).exclude(pk=self.pk)
-        if self.handle and clash.exists():
-            raise ValidationError({"handle": _("This handle is already taken.")})
+        if self.handle:
+            clash = look_alike_of(self.handle, exclude_pk=self.pk)
+            if clash is not None:
+                raise ValidationError({"handle": handle_taken_message(self.handle, clash)})
         if self.email and Member.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
             raise ValidationError({"email": _("An account already uses this email.")})
 
@@ -169,6 +198,25 @@ class Member(AbstractBaseUser, PermissionsMixin):
     def get_absolute_url(self):
         # The profile lists pledges and projects: a page of pages/, found by its URL's name.
         return reverse("pages:profile", kwargs={"handle": self.handle})
+
+
+def look_alike_of(handle, *, exclude_pk=None):
+    """The handle of the member whose handle looks like this one (the same skeleton), or None."""
+    members = Member.objects.filter(handle_skeleton=handle_skeleton(handle))
+    if exclude_pk is not None:
+        members = members.exclude(pk=exclude_pk)
+    return members.values_list("handle", flat=True).first()
+
+
+def handle_taken_message(handle, taken):
+    """Handles are public: a look-alike is named, so that whoever chooses sees what it looks like."""
+    if taken.lower() == handle.lower():
+        return _("This handle is already taken.")
+    if looks_like_a_tombstone(taken):
+        return _("This handle is reserved. Please choose another one.")
+    return _("This handle looks too much like @%(taken)s, another member's. Please choose another one.") % {
+        "taken": taken
+    }
 
 
 TOKEN_PREFIX = "tiw_"

@@ -1,11 +1,107 @@
-"""Writes on the API's own rows: members' tokens. The rest of the API calls the domain services."""
+"""Writes on members: signing up, attaching an email address, and the API's own rows (members'
+tokens). Deleting an account is accounts/privacy.py."""
 
-from django.db import transaction
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import SHOWN_CHARACTERS, TOKEN_PREFIX, ApiToken, hash_token, new_raw_token
+from accounts.models import SHOWN_CHARACTERS, TOKEN_PREFIX, ApiToken, Member, hash_token, new_raw_token
 from core.errors import DomainError, NotAllowed
+
+# How long the link that attaches an address to an account works.
+EMAIL_LINK_MAX_AGE = 3 * 24 * 3600
+EMAIL_LINK_SALT = "accounts.email_attach"
+
+
+@transaction.atomic
+def member_sign_up(*, handle, password, email=None):
+    """A new member with this handle and password; returns it.
+
+    An email address given is not attached yet: email_attach_request mails the address, and it
+    is attached once its owner follows the link. So neither the sign-up's answer nor the new
+    account (its page, /api/v1/me/) tells whether another account has that address.
+    """
+    try:
+        with transaction.atomic():
+            member = Member.objects.create_user(handle, password)
+    except IntegrityError:
+        # A look-alike was taken between the form's check and this insert: the database decided.
+        raise DomainError(_("This handle was taken a moment ago. Please choose another."), field="handle") from None
+    if email:
+        email_attach_request(member=member, email=email)
+    return member
+
+
+def _normalised_email(email):
+    return Member.objects.normalize_email((email or "").strip()).lower()
+
+
+@transaction.atomic
+def email_attach_request(*, member, email):
+    """Ask to attach `email` to the member's account, saying nothing about other accounts.
+
+    Exactly one email leaves, after the commit, whether or not the address is free: when it is,
+    a link that attaches it (email_attach_confirm); when another account has it, a notice to
+    that account's owner, naming their own handle (they own the mailbox), that someone tried
+    to use it. The member who asked is told the same in both cases, by the caller.
+    """
+    email = _normalised_email(email)
+    owner = Member.objects.filter(email__iexact=email).exclude(pk=member.pk).only("handle").first()
+    if owner is not None:
+        template, subject = "accounts/emails/email_taken.txt", _("Someone tried to use your address on Tiwizi")
+        context = {"owner": owner, "login_url": settings.SITE_URL + reverse("accounts:login")}
+    else:
+        token = signing.dumps({"member": member.pk, "email": email}, salt=EMAIL_LINK_SALT)
+        template, subject = "accounts/emails/email_confirm.txt", _("Confirm your address on Tiwizi")
+        context = {
+            "member": member,
+            "confirm_url": settings.SITE_URL + reverse("accounts:email_confirm", args=[token]),
+            "days": EMAIL_LINK_MAX_AGE // (24 * 3600),
+        }
+    body = render_to_string(template, context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def email_link_read(token):
+    """(member, email) that a link from email_attach_request asks to attach, or a DomainError."""
+    try:
+        payload = signing.loads(token, salt=EMAIL_LINK_SALT, max_age=EMAIL_LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise DomainError(_("This link does not work (it may be older than a few days). Ask for a new one.")) from None
+    member = Member.objects.filter(pk=payload.get("member"), is_active=True).first()
+    if member is None:
+        raise DomainError(_("This link does not work: its account no longer exists."))
+    return member, payload["email"]
+
+
+@transaction.atomic
+def email_attach_confirm(*, token):
+    """Attach the address that the link's token carries to its account; returns the member.
+    Following the link twice is once. The unique constraint decides if another account took the
+    address meanwhile."""
+    member, email = email_link_read(token)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.email == email:
+        return member
+    member.email = email
+    try:
+        with transaction.atomic():
+            member.save(update_fields=["email"])
+    except IntegrityError:
+        raise DomainError(_("Another account already uses this address.")) from None
+    return member
+
+
+@transaction.atomic
+def email_remove(*, member):
+    """The member keeps no address: no more mail, no logging in by email."""
+    Member.objects.filter(pk=member.pk).update(email=None)
+
 
 # Enough for a member's bots; a cap keeps a stolen session from minting thousands.
 MAX_ACTIVE_TOKENS = 20

@@ -7,6 +7,7 @@
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError, IllegalTransition, NotAllowed
+from core.nul_bytes import NulCharacterRefused
 
 NON_FIELD = "non_field_errors"
 
@@ -90,6 +92,19 @@ def exception_handler(exc, context):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         body = error_body(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def bad_request(request, exception):
+    """A 400 that Django answers itself (handler400, config/urls.py): a NUL character refused by
+    core.nul_bytes (its message), a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a request it cannot read."""
+    if isinstance(exception, NulCharacterRefused):
+        message = str(exception)
+    elif isinstance(exception, RequestDataTooBig):
+        message = _("The request's body is larger than this site takes.")
+    else:
+        message = exceptions.ParseError.default_detail
+    body = error_body("bad_request", message)
+    return JsonResponse(body, status=400, json_dumps_params={"separators": (",", ":"), "ensure_ascii": False})
 
 
 @csrf_exempt  # a POST to a wrong URL is a 404 like any other, not a CSRF page

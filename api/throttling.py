@@ -8,13 +8,11 @@ Rates come from settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (environment v
 API_THROTTLE_*), read at each request so that tests and benchmarks may change them.
 """
 
-import time
-
 from django.core.cache import caches
 from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
 
-from core.rates import client_address, count_request
+from core import rates
 
 
 def read_with_deferred_throttle(request, keys):
@@ -25,55 +23,72 @@ def read_with_deferred_throttle(request, keys):
     if throttle is None:
         return caches["default"].get_many(list(keys)) if keys else {}
     request.deferred_throttle = None
-    count, found = count_request(throttle.window_key, throttle.duration, keys)
+    count, found = rates.count_request(throttle.window_key, throttle.duration, keys)
     if count > throttle.num_requests:
         raise exceptions.Throttled(wait=throttle.wait())
     return found
 
 
 class _FixedWindowThrottle(throttling.SimpleRateThrottle):
+    """One counter per client and window, kept by core/rates.py: the same counter as a page's limit
+    of the same scope (the pledge page counts against the API's "pledge" budget)."""
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def parse_rate(self, rate):
+        # core/rates' reading ("10/10m" too), so that a page's hit() of the same rate and scope
+        # finds the same window.
+        if rate is None:
+            return None, None
+        parsed = rates.parse_rate(rate)
+        return parsed.count, parsed.seconds
+
+    def client_ident(self, request):
+        """Who is counted, or None when this throttle does not apply to the request."""
+        raise NotImplementedError
 
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        key = self.get_cache_key(request, view)
-        if key is None:
+        ident = self.client_ident(request)
+        if ident is None:
             return True
-        now = time.time()
-        window = int(now // self.duration)
-        self.wait_seconds = self.duration - (now - window * self.duration)
-        self.window_key = f"{key}:{window}"
+        window = rates.current_window(scope=self.scope, ident=ident, seconds=self.duration)
+        self.wait_seconds = window.ends_in
+        self.window_key = window.key
         if getattr(view, "action", None) in getattr(view, "cached_actions", ()):
             # Counted with the response cache's lookup, in one round trip (read_with_deferred_throttle).
             request.deferred_throttle = self
             return True
-        return count_request(self.window_key, self.duration)[0] <= self.num_requests
+        return rates.count_request(self.window_key, self.duration)[0] <= self.num_requests
 
     def wait(self):
         return self.wait_seconds
 
 
 class AnonymousThrottle(_FixedWindowThrottle):
+    """By address, as our own proxies saw it (never a header the client writes: NUM_PROXIES)."""
+
     scope = "anonymous"
 
-    def get_cache_key(self, request, view):
+    def client_ident(self, request):
         if request.user.is_authenticated:
             return None  # MemberThrottle's business
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        return rates.address_ident(request)
 
 
 class MemberThrottle(_FixedWindowThrottle):
     scope = "member"
 
-    def get_cache_key(self, request, view):
+    def client_ident(self, request):
         if not request.user.is_authenticated:
             return None  # AnonymousThrottle's business
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return request.user.pk
 
 
 class PledgeThrottle(MemberThrottle):
-    """Creating pledges: a few dozen an hour is generous for a person, and stops a runaway bot."""
+    """Creating pledges: a few dozen an hour is generous for a person, and stops a runaway bot.
+    The pledge page (donations/views.py) counts against the same budget."""
 
     scope = "pledge"

@@ -5,6 +5,7 @@ disk and prints emails to the console. Production values are listed in the READM
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp",
+    # Failed log-ins counted per account and per address (AXES_* below, accounts/login_limits.py).
+    "axes",
     # Ours, lowest layer first: imports flow down this list (pyproject.toml, [tool.importlinter]).
     "core",
     "accounts",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "payments",
     "receipts",
     "publishing",
+    "moderation",
     "pages",
     "api",
     "demo",
@@ -72,11 +76,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A NUL character anywhere in a request is a 400 before any view or lookup (core/nul_bytes.py);
+    # after LocaleMiddleware (the answer's language), before AuthenticationMiddleware (the session).
+    "core.nul_bytes.RefuseNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out log-in into our 429 page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,7 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Member"
-AUTHENTICATION_BACKENDS = ["accounts.backends.HandleOrEmailBackend"]
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.HandleOrEmailBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "pages:home"
@@ -217,7 +227,29 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] below.
 RATE_LIMITS = {
     "flag": os.environ.get("RATE_LIMIT_FLAG", "10/hour"),
+    # Per address, every POST of the sign-up form (a person who mistypes has room to retry).
+    "signup": os.environ.get("RATE_LIMIT_SIGNUP", "10/hour"),
 }
+# The pledge page counts against the API's "pledge" budget (REST_FRAMEWORK below), per member.
+
+# Log-in (django-axes): after LOGIN_FAILURE_LIMIT failures for one account, or from one address,
+# that account or address is refused for LOGIN_COOLOFF_MINUTES after its last attempt. Counted in
+# the cache (as every other limit: Redis in production, shared by the processes), so that no
+# address or typed handle is kept anywhere once the cool-off is over.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each on its own, not the pair
+AXES_USERNAME_FORM_FIELD = "username"  # what the log-in forms (ours and the admin's) post
+AXES_USERNAME_CALLABLE = "accounts.login_limits.login_identity"
+AXES_CLIENT_IP_CALLABLE = "core.rates.address_ident"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.locked_out"
+# Nothing stored in the database, so nothing for the admin to show.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no banner at every start; failures are still logged, without names
+# Flags (moderation app): content reported by this many distinct members is hidden until a
+# moderator of its community restores or removes it.
+FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request is then answered 401 with a WWW-Authenticate header.
@@ -230,7 +262,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON within bounds: no NUL character, no deep nesting (api/parsers.py, core/json_input.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle", "api.throttling.MemberThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anonymous": os.environ.get("API_THROTTLE_ANONYMOUS", "120/minute"),
@@ -273,3 +306,7 @@ LOGGING = {
 # Handles are unique without regard to case through a database constraint on LOWER(handle),
 # which Django's check for a plain unique column does not see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+if not REDIS_URL and not env_bool("TIWIZI_PRODUCTION"):
+    # Axes warns that a cache local to each process counts each process's log-ins apart: right
+    # for one process (development, tests), not for production, where the warning stays.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")

@@ -2,7 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import include, path, re_path
+
+from api import errors as api_errors
+from core.nul_bytes import NulCharacterRefused
 
 # Admin pages follow their model's app: these models moved app when each domain got its own
 # (payments, receipts, publishing). A moderator's bookmark of the old address lands on the page.
@@ -19,6 +23,18 @@ def moved_admin_page(request, app, model, rest):
     return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
 
+def bad_request(request, exception):
+    """Every 400 Django answers itself, before a view could (a NUL character refused by
+    core.nul_bytes, a form body it cannot read): the API's error shape under /api/v1/, else the page,
+    in the request's language."""
+    if request.path_info.startswith("/api/v1/"):
+        return api_errors.bad_request(request, exception)
+    message = str(exception) if isinstance(exception, NulCharacterRefused) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+handler400 = bad_request
+
 urlpatterns = [
     *(
         re_path(rf"^admin/(?P<app>{app})/(?P<model>{'|'.join(models)})/(?P<rest>.*)$", moved_admin_page)
@@ -34,6 +50,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("receipts.urls")),
     path("", include("publishing.urls")),
+    path("", include("moderation.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,11 +2,22 @@
 "5 000 XOF", "200 pièce", and back from what they type. Pages (through the template filters of templatetags/tiwizi.py),
 receipts, the report, feeds and the social card all print them through these functions."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from core.currencies import decimal_places
+
+# What a member may type as a number, once the spaces are taken out: ASCII digits with one
+# decimal mark, "," or "." ("1500", "1500,50", "2.5", ",5"), and a sign (the services then say
+# why a negative number is refused). Nothing else Python's Decimal would take: no underscore
+# ("1_000"), no exponent ("1e3"), no "NaN" or "Infinity", and no digits of other scripts:
+# full-width "１２" and Arabic-Indic "٣" are refused, with a message of their own. Reading
+# Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩, and the Persian ۰۱۲…) belongs with the Arabic interface
+# (issue 14), which decides which digits its pages show and so which they read back.
+TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
 
 def _decimal(value):
@@ -38,14 +49,40 @@ def quantity(value, need):
     return in_unit(value, need.unit)
 
 
+class NotANumber(ValueError):
+    """Why what a member typed is not read as a number; its message is for them, translated.
+    `code` is "digits" for digits other than 0 to 9, else "invalid" (callers that say "enter an
+    amount" in their own words keep the message about digits)."""
+
+    def __init__(self, message, *, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def parse_typed(text):
+    """What a member typed ("1 500,50", "5\u202f000", "2.5") as a finite Decimal, or NotANumber
+    saying why not. Spaces of any kind group thousands; a comma is the French decimal mark; only
+    the digits 0 to 9 are read (TYPED_NUMBER). A Decimal or an int (from the API, the demo) is
+    taken as it is, if finite."""
+    if isinstance(text, Decimal) and text.is_finite():
+        return text
+    if isinstance(text, int) and not isinstance(text, bool):
+        return Decimal(text)
+    compact = "".join(str(text if text is not None else "").split())
+    if TYPED_NUMBER.fullmatch(compact):
+        return Decimal(compact.replace(",", "."))
+    if any(character.isdigit() and not character.isascii() for character in compact):
+        raise NotANumber(_("Type the number with the digits 0 to 9."), code="digits")
+    raise NotANumber(_("Enter a number."))
+
+
 def read_typed(text):
-    """What a member typed ("1 500,50", "5\u202f000", "2.5") as a finite Decimal, or None when it
-    is not a number. Spaces of any kind group thousands; a comma is the French decimal mark."""
+    """parse_typed, or None when the text is not a number."""
     try:
-        number = Decimal("".join(str(text).split()).replace(",", "."))
-    except (InvalidOperation, ValueError, TypeError):
+        return parse_typed(text)
+    except NotANumber:
         return None
-    return number if number.is_finite() else None
 
 
 def as_typed(value):

@@ -24,6 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from core import pdf_scans
 from core.errors import BadUpload
 
 MEGABYTE = 1024 * 1024
@@ -221,14 +222,31 @@ def _process_scan(file):
 
     PDFs are kept as they were sent: stripping their metadata (author, software, dates) would
     mean rewriting the document, which we do not do. The form tells leads so. We do check that
-    it starts like a PDF and ends like one, so a renamed file is refused, and we store it under a
-    random name ending in .pdf (served as a PDF, never as whatever it might also be).
+    it starts like a PDF and ends like one, so a renamed file is refused, that it holds nothing
+    that acts when opened (scripts, automatic actions, attached files: core/pdf_scans.py), and we
+    store it under a random name ending in .pdf (served as a PDF, never as whatever it might also be).
     """
     data = _read(file, SCAN_MAX_BYTES)
     name = (getattr(file, "name", "") or "").lower()
     if data.startswith(PDF_MAGIC):
+        damaged = BadUpload(_("This PDF is incomplete or damaged: send the whole file again."), code="unreadable_pdf")
         if b"%%EOF" not in data[-2048:]:
-            raise BadUpload(_("This PDF is incomplete or damaged: send the whole file again."), code="unreadable_pdf")
+            raise damaged
+        try:
+            active = pdf_scans.active_content(data)
+        except pdf_scans.UnreadablePDF:
+            raise damaged from None
+        if active:
+            # Refused, not cleaned: rewriting the document is what we do not do (above), and a
+            # receipt needs none of it.
+            raise BadUpload(
+                _(
+                    "This PDF holds scripts, automatic actions or attached files, which a receipt does not "
+                    "need and which would run for everyone who opens it. Print it to a new PDF (“Save as "
+                    "PDF” in the print window), or send a photo of the receipt."
+                ),
+                code="active_pdf",
+            )
         return ContentFile(data, name=f"{uuid.uuid4().hex}.pdf")
     if name.endswith(".pdf"):
         raise BadUpload(

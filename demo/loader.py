@@ -65,7 +65,8 @@ FIELDS = {
         {"co_leads": [], "pledges": [], "milestones": [], "updates": [], "expenses": []}
         | {"closing_note": "", "completion_note": ""},
     ),
-    "need": ({"kind", "label", "target_quantity"}, {"unit": "", "estimated_unit_value": None}),
+    # whole_units: omitted, a material need is counted whole unless its unit is a measure (kg, m²…).
+    "need": ({"kind", "label", "target_quantity"}, {"unit": "", "estimated_unit_value": None, "whole_units": None}),
     "pledge": (
         {"donor", "need", "quantity", "channel"},
         {"visibility": Pledge.Visibility.PUBLIC, "message": "", "receptions": []}

@@ -36,7 +36,7 @@ class NeedProgressColumns:
 @admin.register(Need)
 class NeedAdmin(NeedProgressColumns, admin.ModelAdmin):
     list_display = ("label", "project", "kind", "goal", "pledged", "received", "missing", "status")
-    list_filter = ("kind", "status", "project__community")
+    list_filter = ("kind", "whole_units", "status", "project__community")
     search_fields = ("label", "project__title")
     list_select_related = ("project",)
     fields = (
@@ -44,6 +44,7 @@ class NeedAdmin(NeedProgressColumns, admin.ModelAdmin):
         "kind",
         "label",
         "unit",
+        "whole_units",
         "target_quantity",
         "estimated_unit_value",
         "position",
@@ -165,8 +166,19 @@ class NeedInline(NeedProgressColumns, admin.TabularInline):
     for (kind, goal, unit) may not, since donors pledged against it."""
 
     model = Need
-    fields = ("position", "label", "kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
-    readonly_fields = ("kind", "unit", "target_quantity", "pledged", "received", "missing", "status")
+    fields = (
+        "position",
+        "label",
+        "kind",
+        "unit",
+        "whole_units",
+        "target_quantity",
+        "pledged",
+        "received",
+        "missing",
+        "status",
+    )
+    readonly_fields = ("kind", "unit", "whole_units", "target_quantity", "pledged", "received", "missing", "status")
     extra = 0
     can_delete = False
 

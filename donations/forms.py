@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.formatting import as_typed
 from core.widgets import DateInput
+from donations.limits import PLEDGE_CANCELLATION_REASON_MAX, PLEDGE_MESSAGE_MAX, RECEPTION_NOTE_MAX
 from donations.models import Need, Pledge
 
 
@@ -25,7 +26,7 @@ class PledgeForm(forms.Form):
     )
     message = forms.CharField(
         label=_("Message to the project (optional)"),
-        max_length=280,
+        max_length=PLEDGE_MESSAGE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -37,13 +38,16 @@ class PledgeForm(forms.Form):
             self.fields["quantity"].label = _("Amount in %(currency)s") % {"currency": need.project.currency}
         else:
             self.fields["quantity"].label = _("How many %(unit)s?") % {"unit": need.unit}
+        if need.decimal_places == 0:
+            # Phones then show digits only: no decimals to type (XOF, or a need counted whole).
+            self.fields["quantity"].widget.attrs["inputmode"] = "numeric"
         # Card is among them only when Stripe is configured.
         self.fields["channel"].choices = [(channel.value, channel.label) for channel in Pledge.channels_for(need)]
 
 
 class DonorCancelForm(forms.Form):
     # Only a donor who also leads the project is asked for a reason by the service.
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=PLEDGE_CANCELLATION_REASON_MAX, required=False)
 
 
 class NeedForm(forms.Form):
@@ -65,6 +69,15 @@ class NeedForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Optional, in the project's currency. Material only."),
     )
+    whole_units = forms.BooleanField(
+        label=_("Counted in whole units"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Material only. Ticked: pieces, bags, desks, counted 1, 2, 3 (1.5 blankets is refused). "
+            "Untick it for what is measured: kg, m², litres (2.5 kg)."
+        ),
+    )
 
     @classmethod
     def initial_for(cls, need):
@@ -74,6 +87,7 @@ class NeedForm(forms.Form):
             "unit": need.unit,
             "target_quantity": as_typed(need.target_quantity),
             "estimated_unit_value": as_typed(need.estimated_unit_value),
+            "whole_units": need.whole_units or need.is_cash,
         }
 
 
@@ -86,10 +100,12 @@ class ReceptionForm(forms.Form):
         initial=timezone.localdate,
         widget=DateInput(),
     )
-    note = forms.CharField(label=_("Note"), max_length=280, required=False)
+    note = forms.CharField(label=_("Note"), max_length=RECEPTION_NOTE_MAX, required=False)
 
 
 class LeadPledgeCancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason, shown to the donor"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason, shown to the donor"),
+        max_length=PLEDGE_CANCELLATION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

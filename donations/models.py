@@ -11,18 +11,37 @@ an event behind. Progress is summed from these rows in the database (see progres
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.currencies import decimal_places
 from core.hiding import hidden_at_field, hidden_reason_field
+from donations.limits import PLEDGE_MESSAGE_MAX, PLEDGE_REASON_STORED_MAX, RECEPTION_NOTE_MAX
 from projects.models import Project
 from projects.permissions import can_see_anonymous_donors
 
 QUANTITY_MAX = Decimal("1000000000")  # a billion units or currency units: far above any gift
 QUANTITY_FIELD = {"max_digits": 14, "decimal_places": 2}
+
+
+# Units that are measured rather than counted: a need in one of these takes fractions (2.5 kg,
+# 12.5 m²) unless its lead says otherwise; a need in any other unit (pièce, sac, paire, kit,
+# livre…) is counted in whole units unless its lead says otherwise (counted_whole).
+MEASURED_UNITS = frozenset(
+    {"g", "gramme", "grammes", "gram", "grams", "kg", "kilo", "kilos", "kilogramme", "kilogrammes", "kilogram"}
+    | {"kilograms", "t", "tonne", "tonnes", "ton", "tons", "quintal", "quintaux"}
+    | {"ml", "cl", "dl", "l", "litre", "litres", "liter", "liters"}
+    | {"mm", "cm", "m", "km", "mètre", "mètres", "metre", "metres", "meter", "meters"}
+    | {"m2", "m²", "m3", "m³", "ha", "hectare", "hectares", "are", "ares"}
+)
+
+
+def counted_whole(unit):
+    """Whether a material need in this unit is, by default, counted in whole units: yes for
+    anything but a measure (MEASURED_UNITS): blankets, desks, bags of cement are; kg, m² are not."""
+    return (unit or "").strip().lower().rstrip(".") not in MEASURED_UNITS
 
 
 def quantity_field(verbose_name, **kwargs):
@@ -56,6 +75,13 @@ class Need(models.Model):
         help_text=_("Optional, in the project's currency. Material only."),
         **QUANTITY_FIELD,
     )
+    # Material only: 1.5 blankets is refused, 2.5 kg is not. False for cash (the currency says
+    # how many decimals an amount has). The services choose it from the unit when not given.
+    whole_units = models.BooleanField(
+        _("counted in whole units"),
+        default=False,
+        help_text=_("Material only: pieces, bags, desks are counted whole (no 1.5); kg, m², litres are not."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -69,6 +95,10 @@ class Need(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind="material") | models.Q(estimated_unit_value__isnull=True),
                 name="need_unit_value_material_only",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="material") | models.Q(whole_units=False),
+                name="need_whole_units_material_only",
             ),
         ]
 
@@ -86,8 +116,11 @@ class Need(models.Model):
 
     @property
     def decimal_places(self):
-        """Cash follows the currency (none for XOF); material may be counted in halves (2.5 t)."""
-        return decimal_places(self.project.currency) if self.is_cash else 2
+        """Cash follows the currency (none for XOF); material counted in whole units has none
+        (200 blankets), other material two (2.5 t, 12.25 m²)."""
+        if self.is_cash:
+            return decimal_places(self.project.currency)
+        return 0 if self.whole_units else 2
 
 
 class Pledge(models.Model):
@@ -150,13 +183,18 @@ class Pledge(models.Model):
     )
     quantity = quantity_field(_("quantity or amount"))
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
-    message = models.CharField(_("message"), max_length=280, blank=True)
+    message = models.CharField(_("message"), max_length=PLEDGE_MESSAGE_MAX, blank=True)
     # Only the message can be flagged: the gift itself always counts and always shows.
     message_hidden_at = hidden_at_field()
     message_hidden_reason = hidden_reason_field()
     channel = models.CharField(_("how it arrives"), max_length=30, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.PLEDGED)
-    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    cancellation_reason = models.TextField(
+        _("reason for cancellation"),
+        blank=True,
+        max_length=PLEDGE_REASON_STORED_MAX,
+        validators=[MaxLengthValidator(PLEDGE_REASON_STORED_MAX)],
+    )
     # Set by the card payment confirmations when a lead must look; shown on the lead dashboard.
     payment_alert = models.CharField(_("payment alert"), max_length=30, choices=PaymentAlert.choices, blank=True)
     created_at = models.DateTimeField(_("pledged on"), default=timezone.now)
@@ -197,15 +235,34 @@ class Pledge(models.Model):
     def donor_shown_to(self, viewer):
         """The donor's handle, or None when the pledge is anonymous and the viewer may not know.
 
-        Only the donor and the project's leads see who made an anonymous pledge.
+        Only the donor and the project's leads see who made an anonymous pledge. A donor whose
+        profile moderation hid shows as anonymous too, to everyone else; a deleted account, to
+        everyone, leads included (accounts/privacy.py).
         """
-        if not self.is_anonymous:
+        if self.donor.is_erased:
+            return None
+        if not self.is_anonymous and self.donor.profile_hidden_at is None:
             return self.donor
         if viewer.is_authenticated and (
             viewer.pk == self.donor_id or can_see_anonymous_donors(viewer, self.need.project)
         ):
             return self.donor
         return None
+
+    @property
+    def message_is_hidden(self):
+        return self.message_hidden_at is not None
+
+    @property
+    def public_message(self):
+        """The message as the project's page, the API and the leads show it: none while hidden."""
+        return "" if self.message_is_hidden else self.message
+
+    def message_shown_to(self, viewer):
+        """The message; while moderation hides it, only its donor still reads it (marked hidden)."""
+        if viewer.is_authenticated and viewer.pk == self.donor_id:
+            return self.message
+        return self.public_message
 
 
 class PledgeEvent(models.Model):
@@ -215,7 +272,9 @@ class PledgeEvent(models.Model):
     from_status = models.CharField(max_length=30, choices=Pledge.Status.choices, blank=True)
     to_status = models.CharField(max_length=30, choices=Pledge.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        blank=True, max_length=PLEDGE_REASON_STORED_MAX, validators=[MaxLengthValidator(PLEDGE_REASON_STORED_MAX)]
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -238,7 +297,7 @@ class Reception(models.Model):
     need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="receptions", verbose_name=_("need"))
     quantity = quantity_field(_("quantity or amount received"))
     received_on = models.DateField(_("received on"), default=timezone.localdate)
-    note = models.CharField(_("note"), max_length=280, blank=True)
+    note = models.CharField(_("note"), max_length=RECEPTION_NOTE_MAX, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )

@@ -20,7 +20,12 @@ def is_supporter(member, project):
 
 
 def can_pledge(member, need):
-    return member.is_authenticated
+    """Any member, except one suspended in the project's community (one query, by the need's project)."""
+    if not member.is_authenticated:
+        return False
+    return not Membership.objects.filter(
+        community__projects=need.project_id, member_id=member.pk, suspended_at__isnull=False
+    ).exists()
 
 
 def can_record_reception(member, pledge):

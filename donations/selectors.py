@@ -163,18 +163,26 @@ def needs_visible_to(*, viewer, project_slug=None, kind=None, status=None):
     return needs_with_progress(queryset.select_related("project")).order_by("project_id", "position", "id")
 
 
+def need_detail(*, need_id):
+    """One need with its progress and project. No visibility rule here: the caller has checked
+    that the viewer may see its project (projects.page_access.shown_project), as for the project's
+    own detail, which lists its needs."""
+    return needs_with_progress(Need.objects.filter(pk=need_id).select_related("project")).get()
+
+
 def member_public_pledges(*, member, limit=PROFILE_PLEDGES_LIMIT):
     """The member's latest standing pledges made under their handle, on public projects.
 
     Anonymous pledges are never listed here, whoever looks: the profile is public, and the
-    donor finds their own anonymous pledges in "my pledges".
+    donor finds their own anonymous pledges in "my pledges". Nor are those on projects hidden
+    by moderation, or on drafts cancelled before they opened (ProjectQuerySet.public).
     """
     return list(
         Pledge.objects.filter(
             donor=member,
             visibility=Pledge.Visibility.PUBLIC,
             status__in=Pledge.STANDING_STATUSES,
-            need__project__status__in=Project.PUBLIC_STATUSES,
+            need__project__in=Project.objects.public(),
         )
         .select_related("need__project")
         .order_by("-created_at", "-id")[:limit]

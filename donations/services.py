@@ -18,9 +18,16 @@ from django.utils.translation import gettext as _
 from core import cache_versions
 from core.currencies import decimal_places
 from core.errors import DomainError, IllegalTransition, NotAllowed
-from core.formatting import read_typed
+from core.formatting import NotANumber, parse_typed
 from donations import hooks, permissions
-from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception
+from donations.limits import (
+    NEEDS_PER_PROJECT_MAX,
+    PLEDGE_CANCELLATION_REASON_MAX,
+    PLEDGE_MESSAGE_MAX,
+    PLEDGE_REASON_STORED_MAX,
+    RECEPTION_NOTE_MAX,
+)
+from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception, counted_whole
 from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
 from projects import permissions as project_permissions
@@ -32,39 +39,59 @@ NEED_EDITABLE_PROJECT_STATUSES = (Project.Status.DRAFT, Project.Status.IN_REVIEW
 RECEIVING_PROJECT_STATUSES = (Project.Status.OPEN, Project.Status.CLOSED, Project.Status.COMPLETED)
 
 
-def clean_quantity(value, *, places, field="quantity"):
-    """A positive Decimal with at most `places` decimals, at most QUANTITY_MAX, or a DomainError."""
-    quantity = read_typed(value)
-    if quantity is None:
-        raise DomainError(_("Enter a number."), field=field)
+def clean_quantity(value, *, places, field="quantity", whole_message=None):
+    """A positive Decimal with at most `places` decimals, at most QUANTITY_MAX, or a DomainError.
+    `whole_message` says why decimals are refused when `places` is 0 (default: the currency's)."""
+    try:
+        quantity = parse_typed(value)
+    except NotANumber as error:
+        raise DomainError(error.message, field=field) from None
     if quantity <= 0:
         raise DomainError(_("Enter a quantity greater than zero."), field=field)
     if quantity > QUANTITY_MAX:
         raise DomainError(_("This is more than Tiwizi can record in one go."), field=field)
     if quantity != quantity.quantize(Decimal(1).scaleb(-places)):
         if places == 0:
-            raise DomainError(_("Enter a whole number (this currency has no cents)."), field=field)
+            message = whole_message or _("Enter a whole number (this currency has no cents).")
+            raise DomainError(message, field=field)
         raise DomainError(_("Enter at most %(places)d decimals.") % {"places": places}, field=field)
     return quantity
 
 
-def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value):
-    """A need's fields, checked and normalised, or a DomainError on the field at fault."""
+def _whole_units_message(unit):
+    return _("This need is counted in whole units (%(unit)s): enter a whole number, such as 1 or 2.") % {"unit": unit}
+
+
+def clean_need_quantity(value, *, need, field="quantity"):
+    """A quantity for this need: in its currency's decimals for cash, whole for material counted
+    in whole units (1.5 blankets is refused), two decimals for other material (2.5 kg)."""
+    whole_message = None if need.is_cash else _whole_units_message(need.unit)
+    return clean_quantity(value, places=need.decimal_places, field=field, whole_message=whole_message)
+
+
+def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units):
+    """A need's fields, checked and normalised, or a DomainError on the field at fault. A material
+    need's `whole_units`, when not given (None), follows its unit (donations.models.counted_whole)."""
     kind = Need.Kind(kind)
     label = (label or "").strip()
     if not label:
         raise DomainError(_("Say what is needed."), field="label")
     unit = (unit or "").strip()
-    places = 2
+    whole_message = None
     if kind == Need.Kind.CASH:
         places = decimal_places(project.currency)
         unit = ""
+        whole_units = False
         if estimated_unit_value not in (None, ""):
             raise DomainError(_("Only material needs have an estimated value per unit."), field="estimated_unit_value")
         estimated_unit_value = None
     elif not unit:
         raise DomainError(_("Say in what unit it is counted (piece, kg, m²…)."), field="unit")
-    target = clean_quantity(target_quantity, places=places, field="target_quantity")
+    else:
+        whole_units = counted_whole(unit) if whole_units is None else bool(whole_units)
+        places = 0 if whole_units else 2
+        whole_message = _whole_units_message(unit)
+    target = clean_quantity(target_quantity, places=places, field="target_quantity", whole_message=whole_message)
     if estimated_unit_value not in (None, ""):
         estimated_unit_value = clean_quantity(estimated_unit_value, places=2, field="estimated_unit_value")
     else:
@@ -75,26 +102,35 @@ def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_val
         "unit": unit,
         "target_quantity": target,
         "estimated_unit_value": estimated_unit_value,
+        "whole_units": whole_units,
     }
 
 
 @transaction.atomic
-def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
-    """A lead adds a need to a project that is still being prepared or is collecting."""
+def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None, whole_units=None):
+    """A lead adds a need to a project that is still being prepared or is collecting, up to
+    NEEDS_PER_PROJECT_MAX (counted under the project's lock: two leads adding the last one at the
+    same moment make one of them wait, then refuse it)."""
     project = Project.objects.lock(project.pk)
     if not project_permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may add needs."))
     if project.status not in NEED_EDITABLE_PROJECT_STATUSES:
         raise DomainError(_("Needs can no longer be added to this project."))
-    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value)
     position = project.needs.count()
+    if position >= NEEDS_PER_PROJECT_MAX:
+        raise DomainError(
+            _("A project has at most %(count)d needs: close one you no longer need, or edit it.")
+            % {"count": NEEDS_PER_PROJECT_MAX},
+            code="too_many",
+        )
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units)
     need = Need.objects.create(project=project, position=position, **fields)
     cache_versions.project_changed(project)
     return need
 
 
 @transaction.atomic
-def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated_unit_value=None):
+def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated_unit_value=None, whole_units=None):
     """A lead edits a need, only while nothing has been pledged on it: a donor's promise is
     never silently re-read against a different goal or unit."""
     project = Project.objects.lock(need.project_id)
@@ -103,7 +139,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
         raise NotAllowed(_("Only the project's leads may edit needs."))
     if need.pledges.exists():
         raise DomainError(_("This need already has pledges: it can be closed, not edited."))
-    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value)
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units)
     for name, value in fields.items():
         setattr(need, name, value)
     need.save()
@@ -138,6 +174,8 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     closed or a need being closed at the same moment.
     """
     if not permissions.can_pledge(donor, need):
+        if donor.is_authenticated:
+            raise NotAllowed(_("You are suspended in this project's community: you may not pledge there."))
         raise NotAllowed(_("Log in to pledge."))
     project = Project.objects.lock(need.project_id)
     need = Need.objects.select_for_update().get(pk=need.pk)
@@ -151,9 +189,11 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     if visibility not in Pledge.Visibility.values:
         raise DomainError(_("Choose whether your pledge is public or anonymous."), field="visibility")
     message = (message or "").strip()
-    if len(message) > 280:
-        raise DomainError(_("A message has at most 280 characters."), field="message")
-    quantity = clean_quantity(quantity, places=need.decimal_places)
+    if len(message) > PLEDGE_MESSAGE_MAX:
+        raise DomainError(
+            _("A message has at most %(count)d characters.") % {"count": PLEDGE_MESSAGE_MAX}, field="message"
+        )
+    quantity = clean_need_quantity(quantity, need=need)
     if channel == Pledge.Channel.CARD:
         # Refused here, with the form, rather than by Stripe once the donor is on its page.
         hooks.card_pledge_checked(amount=quantity, currency=project.currency)
@@ -193,6 +233,11 @@ def pledge_cancel(*, pledge, actor, reason=""):
             )
     elif not reason:
         raise DomainError(_("Give the donor a reason for cancelling their pledge."), field="reason")
+    if len(reason) > PLEDGE_CANCELLATION_REASON_MAX:
+        raise DomainError(
+            _("A reason has at most %(count)d characters.") % {"count": PLEDGE_CANCELLATION_REASON_MAX},
+            field="reason",
+        )
     from_status = pledge.status
     pledge.status = Pledge.Status.CANCELLED
     pledge.cancellation_reason = reason
@@ -209,7 +254,9 @@ def pledges_cancel_for_project(*, project, actor, reason):
     open_pledges = Pledge.objects.select_for_update(of=("self",)).filter(
         need__project=project, status__in=(Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
     )
-    note = _("Project cancelled: %(reason)s") % {"reason": reason}
+    # The project's reason is at most projects.limits.CANCELLATION_REASON_MAX: with its prefix it
+    # fits PLEDGE_REASON_STORED_MAX, cut all the same should a translation be long.
+    note = (_("Project cancelled: %(reason)s") % {"reason": reason})[:PLEDGE_REASON_STORED_MAX]
     events = []
     for pledge in open_pledges:
         events.append(
@@ -247,11 +294,11 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     received_on = received_on or timezone.localdate()
     if received_on > timezone.localdate():
         raise DomainError(_("The date of reception cannot be in the future."), field="received_on")
-    note = (note or "").strip()[:280]
+    note = (note or "").strip()[:RECEPTION_NOTE_MAX]
     reception = Reception.objects.create(
         pledge=pledge,
         need=pledge.need,
-        quantity=clean_quantity(quantity, places=pledge.need.decimal_places),
+        quantity=clean_need_quantity(quantity, need=pledge.need),
         received_on=received_on,
         note=note,
         recorded_by=actor,

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import rates
 from core.errors import DomainError, NotAllowed, add_to_form
 from core.formatting import as_typed
 from donations import services
@@ -35,6 +36,7 @@ def _to_dashboard(project):
 
 
 @login_required
+@rates.limit_posts("pledge", per="member", rate=rates.api_rate)  # one budget with the API's pledges
 def pledge_create(request, slug, need_id):
     need = get_object_or_404(
         needs_with_progress(Need.objects.select_related("project", "project__community")),

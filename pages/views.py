@@ -16,15 +16,17 @@ from django.utils.translation import gettext_lazy
 
 from accounts import selectors as member_selectors
 from accounts.models import Member
+from accounts.permissions import can_view_profile
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.forms import DonorCancelForm
 from donations.models import Need, Pledge
 from donations.progress import pledges_with_received
+from moderation import selectors as moderation_selectors
 from pages.forms import PledgeFilterForm, ProjectFilterForm
 from projects import permissions
 from projects import selectors as project_selectors
-from projects.models import Community, Project
+from projects.models import Community, Membership, Project
 from projects.page_access import project_for, visible_project
 from publishing import selectors as publishing_selectors
 from publishing import timeline
@@ -77,7 +79,12 @@ def community(request, slug):
         raise Http404 from None
     projects = donation_selectors.community_projects(community=community)
     page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "pages/community.html", {"community": community, "page": page})
+    # For its moderators: a link to the queue, with how many things wait there.
+    moderates = request.user.is_superuser or community.viewer_role == Membership.Role.MODERATOR
+    waiting = moderation_selectors.waiting_count(community=community) if moderates else None
+    return render(
+        request, "pages/community.html", {"community": community, "page": page, "moderation_waiting": waiting}
+    )
 
 
 @login_required
@@ -134,6 +141,8 @@ def dashboard(request, slug):
         pledge.need.project = project
         pledge.shown_donor = pledge.donor_shown_to(request.user)
     moves = [(status, MOVE_LABELS[status]) for status in permissions.allowed_moves_for(request.user, project)]
+    # A draft sent back from review: the moderator's note, for the leads to act on.
+    sent_back = moderation_selectors.sent_back_note(project=project)
     return render(
         request,
         "pages/dashboard.html",
@@ -141,6 +150,7 @@ def dashboard(request, slug):
             "project": project,
             "can_manage": permissions.can_manage_project(request.user, project),
             "moves": moves,
+            "sent_back": sent_back,
             "cancelled_status": Project.Status.CANCELLED,
             "needs": needs,
             "filter_form": filter_form,
@@ -160,6 +170,8 @@ def profile(request, handle):
         member = member_selectors.member_by_handle(handle=handle)
     except Member.DoesNotExist:
         raise Http404(_("No member has this handle.")) from None
+    if not can_view_profile(request.user, member):
+        raise Http404(_("No member has this handle."))
     if member.handle != handle:
         return redirect(member.get_absolute_url(), permanent=True)
     context = {

@@ -7,11 +7,13 @@ adds to progress is a donations.Reception (one-to-one with its CardPayment), rec
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donations.models import Pledge
+from payments.limits import CHECKOUT_URL_MAX, PROBLEM_MAX
 
 
 class CardPayment(models.Model):
@@ -41,7 +43,12 @@ class CardPayment(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     checkout_session_id = models.CharField(_("Checkout Session"), max_length=255, unique=True, null=True, blank=True)
-    checkout_url = models.TextField(_("Checkout page"), blank=True)
+    checkout_url = models.TextField(
+        _("Checkout page"),
+        blank=True,
+        max_length=CHECKOUT_URL_MAX,
+        validators=[MaxLengthValidator(CHECKOUT_URL_MAX)],
+    )
     payment_intent_id = models.CharField(_("PaymentIntent"), max_length=255, unique=True, null=True, blank=True)
     # What Stripe says was charged and refunded, as it said it (they may differ from what we asked).
     charged_minor = models.PositiveBigIntegerField(_("amount charged (minor units)"), null=True, blank=True)
@@ -55,7 +62,9 @@ class CardPayment(models.Model):
         related_name="card_payment",
         verbose_name=_("reception"),
     )
-    problem = models.TextField(_("problem"), blank=True)
+    problem = models.TextField(
+        _("problem"), blank=True, max_length=PROBLEM_MAX, validators=[MaxLengthValidator(PROBLEM_MAX)]
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -103,7 +112,9 @@ class RefundRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
     stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, unique=True, null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(
+        _("error"), blank=True, max_length=PROBLEM_MAX, validators=[MaxLengthValidator(PROBLEM_MAX)]
+    )
 
     class Meta:
         verbose_name = _("refund request")

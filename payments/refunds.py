@@ -15,6 +15,7 @@ from core.currencies import decimal_places
 from core.errors import DomainError, IllegalTransition, NotAllowed
 from donations.services import clean_quantity
 from payments import permissions
+from payments.limits import PROBLEM_MAX
 from payments.models import CardPayment, RefundRequest
 from payments.money import from_minor_units, to_minor_units
 from payments.stripe_api import id_of, set_lock_timeout, stripe_client, stripe_member, unavailable
@@ -117,7 +118,7 @@ def refund_request_send(*, request):
         # Stripe said no for good (already refunded, amount too large...): the lead is told.
         reason = error.user_message or str(error)
         RefundRequest.objects.filter(pk=request.pk, status=RefundRequest.Status.REQUESTED).update(
-            status=RefundRequest.Status.REFUSED, error=reason[:2000]
+            status=RefundRequest.Status.REFUSED, error=reason[:PROBLEM_MAX]
         )
         logger.warning("Stripe refused refund request %s: %s", request.pk, reason)
         raise DomainError(_("Stripe refused the refund: %(reason)s") % {"reason": reason}) from error

@@ -34,6 +34,7 @@ from donations import hooks as donation_hooks
 from donations.models import CardRefund, Pledge, Reception
 from donations.services import pledge_settle_by_money
 from donations.thresholds import record_thresholds
+from payments.limits import PROBLEM_MAX
 from payments.models import CardPayment
 from payments.money import from_minor_units, to_minor_units
 from payments.stripe_api import id_of
@@ -109,7 +110,7 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
         payment.problem = (
             f"Stripe reported {amount_minor} {currency} (minor units) paid by {reference}; "
             f"the pledge asks {expected} {project.currency}. Not counted."
-        )
+        )[:PROBLEM_MAX]
         _save(payment, "status", "charged_minor", "charged_currency", "problem")
         _alert(pledge, Pledge.PaymentAlert.AMOUNT_REFUSED)
         logger.error("Card payment %s refused for pledge %s: %s", payment.pk, pledge.pk, payment.problem)

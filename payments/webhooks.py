@@ -6,11 +6,14 @@ when needed, before any lock is taken.
 """
 
 import logging
+import re
+import time
 
 import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import json_input
 from payments.models import CardPayment, StripeEvent
 from payments.stripe_api import (
     card_payments_enabled,
@@ -32,14 +35,122 @@ SESSION_EVENTS = (
 )
 CHARGE_REFUNDED = "charge.refunded"
 
+# A signature made up to this long after our clock's now is taken (a clock running slightly
+# behind Stripe's); later is refused. Stripe's SDK checks only the past (signed at most 300 s
+# ago). A minute is plenty for clocks kept by NTP, and keeps a signed copy usable for no longer
+# than Stripe means (300 s + 60 s): a future timestamp would stretch that window by its lead.
+FUTURE_TOLERANCE_SECONDS = 60
+
+# Stripe's ids are a prefix and letters, digits and underscores (evt_1Q…, cs_test_a1…, pi_3P…);
+# our columns hold 255 characters.
+STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+EVENT_TYPE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
+EVENT_TYPE_MAX = 100  # StripeEvent.type
+CURRENCY = re.compile(r"[A-Za-z]{3}")
+# The ids we put in a session's metadata (checkout.py): our primary keys, as ASCII digits.
+OUR_ID = re.compile(r"[0-9]{1,18}")
+# What a PositiveBigIntegerField holds; Stripe's own amounts stay far below (eight digits).
+MAX_AMOUNT = 2**63 - 1
+
+
+class MalformedEvent(ValueError):
+    """A signed body that is not an event of the shape we apply: 400, nothing recorded."""
+
+
+def verify_signature(*, body, header, secret, now=None):
+    """Stripe signed `body` (Stripe-Signature: t=…,v1=HMAC), at most 300 s ago (the SDK's check)
+    and at most FUTURE_TOLERANCE_SECONDS ahead of our clock. Raises SignatureVerificationError."""
+    stripe.WebhookSignature.verify_header(body, header, secret, stripe.Webhook.DEFAULT_TOLERANCE)
+    # The header parsed as the SDK parses it (it has just accepted it): the first t= item.
+    signed_at = int(next(item.split("=", 2)[1] for item in header.split(",") if item.split("=", 2)[0] == "t"))
+    now = time.time() if now is None else now
+    if signed_at > now + FUTURE_TOLERANCE_SECONDS:
+        raise stripe.SignatureVerificationError(
+            f"Timestamp {signed_at} is {signed_at - now:.0f} s ahead of our clock", header, body
+        )
+
+
+def _require(condition, what):
+    if not condition:
+        raise MalformedEvent(what)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_optional(obj, name, check, what):
+    value = obj.get(name)
+    _require(value is None or check(value), f"{name}: {what}")
+
+
+def _is_stripe_id(value):
+    return isinstance(value, str) and STRIPE_ID.fullmatch(value) is not None
+
+
+def _is_expandable_id(value):
+    """An expandable field: an id, or the expanded object with its id."""
+    return _is_stripe_id(value) or (isinstance(value, dict) and _is_stripe_id(value.get("id")))
+
+
+def _is_amount(value):
+    return _is_int(value) and 0 <= value <= MAX_AMOUNT
+
+
+def _is_metadata(value):
+    # Stripe's metadata is an object of strings (keys and values).
+    return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+
+
+def _check_payment_object(obj):
+    """The fields of a Checkout Session or a Charge that the transitions read."""
+    _require(_is_stripe_id(obj.get("id")), "data.object.id: not a Stripe id")
+    _check_optional(obj, "metadata", _is_metadata, "not an object of strings")
+    _check_optional(obj, "payment_intent", _is_expandable_id, "not a PaymentIntent id or object")
+    for name in ("amount_total", "amount", "amount_refunded"):
+        _check_optional(obj, name, _is_amount, f"not a whole number from 0 to {MAX_AMOUNT}")
+    _check_optional(obj, "currency", lambda value: isinstance(value, str) and CURRENCY.fullmatch(value), "not a code")
+    for name in ("status", "payment_status"):
+        _check_optional(obj, name, lambda value: isinstance(value, str), "not a string")
+    _check_optional(obj, "paid", lambda value: isinstance(value, bool), "not a boolean")
+
+
+def event_from_body(body):
+    """The event in a webhook body whose signature was verified, checked for everything that
+    webhook_process and the transitions read, before any of them runs; or MalformedEvent.
+
+    Stripe's own events always pass. What is refused could not be stored or looked up as is (a NUL,
+    an id longer than our columns, an amount beyond a bigint or negative, a 3 000-level nesting)
+    or is not Stripe's shape (data, data.object or metadata not objects, an id that is a list).
+    Events of types we do not apply need only the envelope: they are stored and ignored."""
+    try:
+        event = json_input.parse(body.decode("utf-8"))
+    except (UnicodeDecodeError, json_input.InvalidJSON) as error:
+        raise MalformedEvent(f"not JSON we take: {error}") from None
+    _require(isinstance(event, dict), "not an object")
+    _require(_is_stripe_id(event.get("id")), "id: not a Stripe id")
+    event_type = event.get("type")
+    _require(
+        isinstance(event_type, str) and len(event_type) <= EVENT_TYPE_MAX and EVENT_TYPE.fullmatch(event_type),
+        "type: not an event type",
+    )
+    _check_optional(event, "created", _is_int, "not a Unix time")
+    _check_optional(event, "livemode", lambda value: isinstance(value, bool), "not a boolean")
+    data = event.get("data")
+    _require(isinstance(data, dict), "data: not an object")
+    _require(isinstance(data.get("object"), dict), "data.object: not an object")
+    if event_type in (*SESSION_EVENTS, CHARGE_REFUNDED):
+        _check_payment_object(data["object"])
+    return event
+
 
 def _payment_from_metadata(metadata):
     metadata = metadata or {}
-    try:
-        payment_id, pledge_id = int(metadata.get("card_payment_id")), int(metadata.get("pledge_id"))
-    except (TypeError, ValueError):
+    payment_id, pledge_id = metadata.get("card_payment_id"), metadata.get("pledge_id")
+    # Ours are ASCII digits (int() would also read "１２" or "1_000"); anything else is not ours.
+    if not all(isinstance(value, str) and OUR_ID.fullmatch(value) for value in (payment_id, pledge_id)):
         return None
-    return CardPayment.objects.filter(pk=payment_id, pledge_id=pledge_id).values_list("pk", flat=True).first()
+    return CardPayment.objects.filter(pk=int(payment_id), pledge_id=int(pledge_id)).values_list("pk", flat=True).first()
 
 
 def _payment_for_session(session):

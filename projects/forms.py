@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.uploads import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
 from core.widgets import DateInput
+from projects.limits import TRANSITION_NOTE_MAX
 from projects.models import Community, Project
 
 
@@ -92,4 +93,4 @@ class ProjectEditForm(ProjectForm):
 
 class ProjectMoveForm(forms.Form):
     to_status = forms.ChoiceField(choices=Project.Status.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=TRANSITION_NOTE_MAX, required=False)

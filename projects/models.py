@@ -1,6 +1,7 @@
 """Communities and their projects, with the project lifecycle."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -9,14 +10,25 @@ from django.utils.translation import gettext_lazy as _
 
 from core.currencies import Currency
 from core.hiding import Hideable
-from core.rich_text import markdown_html
+from core.rich_text import markdown_html_kept
+from projects.limits import (
+    CANCELLATION_REASON_MAX,
+    COMMUNITY_DESCRIPTION_MAX,
+    STORY_MAX,
+    TRANSITION_NOTE_MAX,
+)
 
 
 class Community(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, help_text=_("Without the #."))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=COMMUNITY_DESCRIPTION_MAX,
+        validators=[MaxLengthValidator(COMMUNITY_DESCRIPTION_MAX)],
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="communities", verbose_name=_("members")
     )
@@ -80,11 +92,16 @@ class ProjectQuerySet(models.QuerySet):
         return self.select_for_update().get(pk=pk)
 
     def public(self):
-        """Projects anyone may see: everything past review."""
-        return self.filter(status__in=Project.PUBLIC_STATUSES)
+        """Projects anyone may see (Project.is_public is the same rule for one project)."""
+        return self.filter(_public_condition())
+
+    def not_public(self):
+        """Drafts, proposals, projects hidden by moderation, drafts cancelled before they opened."""
+        return self.exclude(_public_condition())
 
     def visible_to(self, member):
-        """Public projects, plus the drafts a member leads and those their communities review."""
+        """Public projects, plus those a member leads (drafts, hidden or not), and in the
+        communities they moderate: proposals, hidden projects, and cancelled ones they reviewed."""
         if not member.is_authenticated:
             return self.public()
         if member.is_superuser:
@@ -93,11 +110,26 @@ class ProjectQuerySet(models.QuerySet):
         # wrap in COUNT(*) once the list's progress annotations are added (parser stack overflow).
         led = Project.leads.through.objects.filter(member_id=member.pk).values("project_id")
         moderated = Membership.objects.filter(member_id=member.pk, role=Membership.Role.MODERATOR).values("community")
+        reviewed = ProjectTransition.objects.filter(project=models.OuterRef("pk"), to_status=Project.Status.IN_REVIEW)
         return self.filter(
-            models.Q(status__in=Project.PUBLIC_STATUSES)
+            _public_condition()
             | models.Q(pk__in=led)
-            | models.Q(status=Project.Status.IN_REVIEW, community_id__in=moderated)
+            | (
+                models.Q(community_id__in=moderated)
+                & ~models.Q(status=Project.Status.DRAFT)
+                & (~_cancelled_unopened() | models.Q(models.Exists(reviewed)))
+            )
         )
+
+
+def _cancelled_unopened():
+    return models.Q(status=Project.Status.CANCELLED, opened_at__isnull=True)
+
+
+def _public_condition():
+    """Past review, not hidden by moderation, and not a draft cancelled before it ever opened
+    (that one was never public: it stays its leads')."""
+    return models.Q(status__in=Project.PUBLIC_STATUSES, hidden_at__isnull=True) & ~_cancelled_unopened()
 
 
 class Project(Hideable, models.Model):
@@ -126,7 +158,13 @@ class Project(Hideable, models.Model):
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
-    story = models.TextField(_("story"), blank=True, help_text=_("Markdown: **bold**, *italic*, lists, links."))
+    story = models.TextField(
+        _("story"),
+        blank=True,
+        max_length=STORY_MAX,
+        validators=[MaxLengthValidator(STORY_MAX)],
+        help_text=_("Markdown: **bold**, *italic*, lists, links."),
+    )
     village = models.CharField(_("village or town"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter code: MA, TG, BF, FR…"))
@@ -139,7 +177,12 @@ class Project(Hideable, models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, help_text=_("Without the #."))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    cancellation_reason = models.TextField(
+        _("reason for cancellation"),
+        blank=True,
+        max_length=CANCELLATION_REASON_MAX,
+        validators=[MaxLengthValidator(CANCELLATION_REASON_MAX)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -161,6 +204,13 @@ class Project(Hideable, models.Model):
         return reverse("pages:project", kwargs={"slug": self.slug})
 
     @property
+    def is_public(self):
+        """Shown to anyone: the rule of ProjectQuerySet.public, for this one project."""
+        if self.status not in self.PUBLIC_STATUSES or self.is_hidden:
+            return False
+        return not (self.status == self.Status.CANCELLED and self.opened_at is None)
+
+    @property
     def takes_pledges(self):
         return self.status == self.Status.OPEN
 
@@ -171,7 +221,7 @@ class Project(Hideable, models.Model):
     @cached_property
     def story_html(self):
         """The story as safe HTML: Markdown rendered, then sanitised (no scripts, no styles)."""
-        return markdown_html(self.story)
+        return markdown_html_kept(self.story)
 
     def can_move_to(self, status):
         return status in self.ALLOWED_MOVES[self.Status(self.status)]
@@ -184,7 +234,9 @@ class ProjectTransition(models.Model):
     from_status = models.CharField(max_length=20, choices=Project.Status.choices)
     to_status = models.CharField(max_length=20, choices=Project.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        blank=True, max_length=TRANSITION_NOTE_MAX, validators=[MaxLengthValidator(TRANSITION_NOTE_MAX)]
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -28,8 +28,17 @@ def is_moderator(member, community):
 
 
 def can_view_project(member, project):
-    if project.status in Project.PUBLIC_STATUSES:
+    """Anyone sees a public project (Project.is_public); its leads and the community's
+    moderators also see it as a draft or a proposal, hidden by moderation (to decide), or
+    cancelled before it opened."""
+    if project.is_public:
         return True
+    return is_lead(member, project) or is_moderator(member, project.community)
+
+
+def can_see_hidden_content(member, project):
+    """What the project published and moderation hid (an update) is still shown, marked hidden,
+    to its leads and the community's moderators (who decide on it)."""
     return is_lead(member, project) or is_moderator(member, project.community)
 
 
@@ -75,5 +84,15 @@ def allowed_moves_for(member, project):
     ]
 
 
+def is_suspended(member, community_id):
+    """Suspended in the community by its moderators (moderation app): no proposing, pledging,
+    posting or flagging there until lifted. One small lookup."""
+    if not member.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        community_id=community_id, member_id=member.pk, suspended_at__isnull=False
+    ).exists()
+
+
 def can_create_project(member, community):
-    return member.is_authenticated
+    return member.is_authenticated and not is_suspended(member, community.pk)

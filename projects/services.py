@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from core import cache_versions, uploads
 from core.errors import DomainError, IllegalTransition, NotAllowed
 from projects import hooks, permissions
+from projects.limits import TRANSITION_NOTE_MAX
 from projects.models import Community, Membership, Project, ProjectTransition
 
 
@@ -29,6 +30,8 @@ def project_create_draft(*, creator, community, title, country, category, curren
     unique constraint and retried with the next suffix.
     """
     if not permissions.can_create_project(creator, community):
+        if creator.is_authenticated:
+            raise NotAllowed(_("You are suspended in this community: you may not propose a project there."))
         raise NotAllowed(_("Log in to propose a project."))
     if uploads.is_new_upload(details.get("cover_image")):
         # Checked and re-encoded without EXIF (GPS) before anything is stored.
@@ -106,6 +109,9 @@ def project_transition(*, project, actor, to_status, note=""):
     if not permissions.can_move_project(actor, project, to_status):
         raise NotAllowed(_("You may not make this change to the project."))
     note = (note or "").strip()
+    if len(note) > TRANSITION_NOTE_MAX:
+        # Also the cancellation's reason, shown on the page and copied into each pledge's.
+        raise DomainError(_("A note has at most %(count)d characters.") % {"count": TRANSITION_NOTE_MAX}, field="note")
     if to_status == Project.Status.CANCELLED:
         if not note:
             raise DomainError(_("Say why the project is cancelled: donors will read it."), field="note")

@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from core import cache_versions, uploads
 from core.currencies import decimal_places
 from core.errors import DomainError, NotAllowed
+from core.formatting import NotANumber, parse_typed
 from donations.progress import project_progress_annotations
 from projects.models import Project
+from publishing.limits import EXPENSES_PER_PROJECT_MAX
 from publishing.models import AMOUNT_FIELD, Expense, TimelineEntry
 from publishing.permissions import can_publish
 
@@ -137,11 +139,14 @@ def _clean_text(value, *, field, max_length, required):
 
 
 def _clean_amount(value, currency):
+    # Read as every typed number is (core/formatting.py): Decimal("１２") or Decimal("1_000") would
+    # take what a member never meant as a number.
     try:
-        amount = Decimal(value)
-    except (ArithmeticError, ValueError, TypeError):
-        raise DomainError(_("Enter an amount."), field="amount") from None
-    if not amount.is_finite() or amount <= 0:
+        amount = parse_typed(value)
+    except NotANumber as error:
+        message = error.message if error.code == "digits" else _("Enter an amount.")
+        raise DomainError(message, field="amount") from None
+    if amount <= 0:
         raise DomainError(_("Enter an amount greater than zero."), field="amount")
     if amount > AMOUNT_MAX:
         raise DomainError(_("This amount is too large to record."), field="amount")
@@ -171,6 +176,17 @@ def _clean_need(need, project):
     return need
 
 
+def _refuse_beyond_the_limit(project):
+    """Under the project's lock: entries that are not reversals (recorded expenses and the
+    corrected versions that replace them) number at most EXPENSES_PER_PROJECT_MAX. A correction
+    without a replacement is always possible: each entry is reversed at most once."""
+    if Expense.objects.filter(project=project, reverses__isnull=True).count() >= EXPENSES_PER_PROJECT_MAX:
+        raise DomainError(
+            _("A project records at most %(count)d expenses.") % {"count": EXPENSES_PER_PROJECT_MAX},
+            code="too_many",
+        )
+
+
 def _add(*, project, actor, at, **fields):
     expense = Expense.objects.create(project=project, recorded_by=actor, recorded_at=at, **fields)
     # On the timeline when it was recorded: a late receipt appears as news, not buried in the past.
@@ -189,6 +205,7 @@ def expense_record(*, project, actor, description, supplier, amount, spent_on, n
     project = Project.objects.lock(project.pk)
     if not can_publish(actor, project):
         raise NotAllowed(_("Only the project's leads may record expenses."))
+    _refuse_beyond_the_limit(project)
     fields = {
         "description": _clean_text(description, field="description", max_length=DESCRIPTION_MAX, required=True),
         "supplier": _clean_text(supplier, field="supplier", max_length=SUPPLIER_MAX, required=False),
@@ -241,6 +258,7 @@ def expense_correct(
     )
     replacement_fields = None
     if replace:
+        _refuse_beyond_the_limit(project)
         replacement_fields = {
             "description": _clean_text(
                 original.description if description is None else description,

@@ -1,9 +1,10 @@
 """Atom feeds: one per project, one per community (its public projects).
 
 A feed is read by anyone, signed in or not, so it shows what an anonymous visitor may see:
-projects in a public state, and of their timeline the updates that are published for everyone,
-the milestones, the progress thresholds and the expenses. Updates for supporters only and
-drafts never appear. Two queries per feed, whatever the number of entries.
+public projects (ProjectQuerySet.public: not hidden by moderation), and of their timeline the
+updates published for everyone, the milestones, the progress thresholds and the expenses.
+Updates for supporters only, drafts and updates hidden by moderation never appear. Two queries
+per feed, whatever the number of entries.
 """
 
 from urllib.parse import urlsplit
@@ -40,7 +41,11 @@ def public_entries(queryset):
         queryset.filter(kind__in=FEED_KINDS, supporters_only=False)
         # An update's entry is written when it is published; a draft is excluded all the same,
         # and so is an update whose audience became "supporters" after its entry was written.
-        .filter(Q(update__isnull=True) | Q(update__published_at__isnull=False, update__audience="public"))
+        # An update hidden by moderation is gone from the feed until a moderator restores it.
+        .filter(
+            Q(update__isnull=True)
+            | Q(update__published_at__isnull=False, update__audience="public", update__hidden_at__isnull=True)
+        )
         .select_related(
             "project",
             "update",
@@ -143,7 +148,7 @@ class TimelineFeed(Feed):
         return entry.at
 
     def item_author_name(self, entry):
-        if entry.kind == TimelineEntry.Kind.UPDATE:
+        if entry.kind == TimelineEntry.Kind.UPDATE and not entry.update.author.is_erased:
             return f"@{entry.update.author.handle}"
         return None
 
@@ -200,7 +205,7 @@ class CommunityFeed(TimelineFeed):
 
     def items(self, community):
         return public_entries(
-            TimelineEntry.objects.filter(project__community=community, project__status__in=Project.PUBLIC_STATUSES)
+            TimelineEntry.objects.filter(project__in=Project.objects.public().filter(community=community))
         )
 
     def item_title(self, entry):

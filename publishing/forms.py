@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.formatting import as_typed, read_typed
+from core.formatting import NotANumber, as_typed, parse_typed
 from core.uploads import SCAN_MAX_BYTES
 from core.widgets import DateInput
+from publishing.limits import MILESTONE_DESCRIPTION_MAX, MILESTONE_EVIDENCE_MAX
 from publishing.models import Milestone, Update
 from publishing.photos import MAX_PHOTOS_PER_OWNER
 from publishing.updates import BODY_MAX, TITLE_MAX
@@ -33,7 +34,12 @@ class MultiplePhotoField(forms.FileField):
 
 class MilestoneCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=MILESTONE_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     target_date = forms.DateField(label=_("Target date"), widget=DateInput(), required=False)
 
 
@@ -47,6 +53,7 @@ class MilestoneForm(MilestoneCreateForm):
     )
     evidence_note = forms.CharField(
         label=_("Evidence"),
+        max_length=MILESTONE_EVIDENCE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("What shows it is done: who checked, what was delivered."),
@@ -107,10 +114,11 @@ class UpdateForm(forms.Form):
 
 def _clean_amount_text(value):
     """What a lead types ("1 500,50") as a Decimal; the service checks sign, size and decimals."""
-    amount = read_typed(value)
-    if amount is None:
-        raise ValidationError(_("Enter an amount, e.g. 1500 or 1500.50."), code="invalid")
-    return amount
+    try:
+        return parse_typed(value)
+    except NotANumber as error:
+        message = error.message if error.code == "digits" else _("Enter an amount, e.g. 1500 or 1500.50.")
+        raise ValidationError(message, code="invalid") from None
 
 
 class ExpenseForm(forms.Form):

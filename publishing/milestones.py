@@ -11,13 +11,14 @@ done again later announces it again, at its new date.
 from datetime import datetime, time
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import cache_versions
 from core.errors import DomainError, NotAllowed
 from projects.models import Project
+from publishing.limits import MILESTONE_DESCRIPTION_MAX, MILESTONE_EVIDENCE_MAX, MILESTONES_PER_PROJECT_MAX
 from publishing.models import Milestone, TimelineEntry
 from publishing.permissions import can_publish
 from publishing.photos import photo_attach
@@ -41,6 +42,13 @@ def _clean_title(title):
     return title
 
 
+def _clean_text(value, *, field, max_length):
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise DomainError(_("At most %(count)d characters, please.") % {"count": max_length}, field=field)
+    return text
+
+
 def _entry_time(done_on):
     """When a milestone done on `done_on` appears on the timeline: now if done today, else noon
     of that day (the timeline orders by date and time; a past day has no better time)."""
@@ -51,16 +59,24 @@ def _entry_time(done_on):
 
 @transaction.atomic
 def milestone_create(*, project, actor, title, description="", target_date=None):
-    """A lead adds a planned milestone at the end of the project's list."""
+    """A lead adds a planned milestone at the end of the project's list, up to
+    MILESTONES_PER_PROJECT_MAX."""
     project = Project.objects.lock(project.pk)
     _check_lead(actor, project)
-    # Under the project's lock: two leads adding at once get different positions.
-    last = project.milestones.aggregate(last=Max("position"))["last"]
+    # Under the project's lock: two leads adding at once get different positions, and the last
+    # place goes to one of them only.
+    existing = project.milestones.aggregate(last=Max("position"), count=Count("pk"))
+    if existing["count"] >= MILESTONES_PER_PROJECT_MAX:
+        raise DomainError(
+            _("A project has at most %(count)d milestones.") % {"count": MILESTONES_PER_PROJECT_MAX},
+            code="too_many",
+        )
+    last = existing["last"]
     milestone = Milestone.objects.create(
         project=project,
         position=0 if last is None else last + 1,
         title=_clean_title(title),
-        description=(description or "").strip(),
+        description=_clean_text(description, field="description", max_length=MILESTONE_DESCRIPTION_MAX),
         target_date=target_date,
     )
     cache_versions.project_changed(project)
@@ -95,9 +111,9 @@ def milestone_update(
 
     was_done = milestone.status == Milestone.Status.DONE
     milestone.title = _clean_title(title)
-    milestone.description = (description or "").strip()
+    milestone.description = _clean_text(description, field="description", max_length=MILESTONE_DESCRIPTION_MAX)
     milestone.target_date = target_date
-    milestone.evidence_note = (evidence_note or "").strip()
+    milestone.evidence_note = _clean_text(evidence_note, field="evidence_note", max_length=MILESTONE_EVIDENCE_MAX)
     milestone.status = status
     if status == Milestone.Status.DONE:
         # Kept when the lead edits a done milestone without giving a date.

@@ -8,6 +8,7 @@ page or a feed reads one page of entries in a fixed number of queries.
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +16,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.hiding import Hideable
-from core.rich_text import markdown_html
+from core.rich_text import markdown_excerpt, markdown_html_kept
 from projects.models import Project
+from publishing.limits import (
+    MILESTONE_DESCRIPTION_MAX,
+    MILESTONE_EVIDENCE_MAX,
+    UPDATE_BODY_MAX,
+    UPDATE_EXCERPT_CHARACTERS,
+)
 
 AMOUNT_FIELD = {"max_digits": 14, "decimal_places": 2}
 
@@ -32,11 +39,21 @@ class Milestone(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("project"))
     position = models.PositiveIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=MILESTONE_DESCRIPTION_MAX,
+        validators=[MaxLengthValidator(MILESTONE_DESCRIPTION_MAX)],
+    )
     target_date = models.DateField(_("target date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     done_on = models.DateField(_("date done"), null=True, blank=True)
-    evidence_note = models.TextField(_("evidence"), blank=True)
+    evidence_note = models.TextField(
+        _("evidence"),
+        blank=True,
+        max_length=MILESTONE_EVIDENCE_MAX,
+        validators=[MaxLengthValidator(MILESTONE_EVIDENCE_MAX)],
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -67,7 +84,12 @@ class Update(Hideable, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
     )
     title = models.CharField(_("title"), max_length=140)
-    body = models.TextField(_("text"), help_text=_("Markdown: **bold**, *italic*, lists, links."))
+    body = models.TextField(
+        _("text"),
+        max_length=UPDATE_BODY_MAX,
+        validators=[MaxLengthValidator(UPDATE_BODY_MAX)],
+        help_text=_("Markdown: **bold**, *italic*, lists, links."),
+    )
     audience = models.CharField(_("who may read it"), max_length=20, choices=Audience.choices, default=Audience.PUBLIC)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Empty while a draft; set once, by the service that publishes it and queues its emails.
@@ -92,7 +114,22 @@ class Update(Hideable, models.Model):
     def body_html(self):
         """The text as safe HTML, as the project's story is (Project.story_html): Markdown
         rendered, then sanitised by nh3 (no scripts, no styles, no event attributes)."""
-        return markdown_html(self.body)
+        return markdown_html_kept(self.body)
+
+    @cached_property
+    def excerpt(self):
+        """(HTML, whether the text was cut): its first UPDATE_EXCERPT_CHARACTERS or so, for the
+        project's timeline, which links to the whole update; a short update is shown whole."""
+        text, cut = markdown_excerpt(self.body, characters=UPDATE_EXCERPT_CHARACTERS)
+        return (markdown_html_kept(text), True) if cut else (self.body_html, False)
+
+    @property
+    def excerpt_html(self):
+        return self.excerpt[0]
+
+    @property
+    def excerpt_is_cut(self):
+        return self.excerpt[1]
 
 
 class Expense(models.Model):

@@ -1,7 +1,7 @@
 """Who may write what a project publishes, and who may read what is for its supporters only."""
 
 from donations.permissions import is_supporter
-from projects.permissions import is_lead, is_moderator
+from projects.permissions import is_lead, is_moderator, is_suspended
 
 
 def can_read_supporters_only(member, project):
@@ -10,5 +10,5 @@ def can_read_supporters_only(member, project):
 
 
 def can_publish(member, project):
-    """Milestones, updates and expenses are the leads' to write."""
-    return is_lead(member, project)
+    """Milestones, updates and expenses are the leads' to write, unless suspended in the community."""
+    return is_lead(member, project) and not is_suspended(member, project.community_id)

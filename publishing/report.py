@@ -1,10 +1,13 @@
 """A project's progress report as a PDF (WeasyPrint), for anyone who may view the project.
 
-What it shows: the project (title, community, place, status, story), its needs with pledged,
-received and still missing, its milestones with their dates, its expenses (corrections shown
-as such) with collected, spent and balance per currency, the number of supporters (never who
-they are) and the date it was generated. It is drawn in the visitor's language from the
-figures of publishing.selectors.project_detail, in a fixed number of queries.
+What it shows: the project (title, community, place, status, the start of its story), its needs
+with pledged, received and still missing, its milestones with their dates, its latest expenses
+(corrections shown as such) with collected, spent and balance per currency, the number of
+supporters (never who they are) and the date it was generated. Its length is bounded whatever the
+project (publishing/limits.py REPORT_*: the story, the expenses and the texts of table cells are
+cut, with a link to the rest), so that it renders in about a second at the projects' limits
+(bench/worst_case.py). It is drawn in the visitor's language from the figures of
+publishing.selectors.project_detail, in a fixed number of queries.
 
 Rendering shares the process-wide FontConfiguration and render lock of every PDF
 (core/pdf.py, FINDINGS.md): a configuration per render leaks memory. Like a receipt, it
@@ -19,12 +22,21 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 
 from core.formatting import money, quantity
 from core.pdf import BASE_URL, FONT_CONFIG, LocalURLFetcher, render_lock, stylesheet
+from core.rich_text import markdown_excerpt, markdown_html
 from publishing.expenses import project_expenses, project_spending
+from publishing.limits import (
+    REPORT_CELL_CHARACTERS,
+    REPORT_EVIDENCE_CHARACTERS,
+    REPORT_EXPENSES_SHOWN,
+    REPORT_STORY_CHARACTERS,
+    REPORT_SUPPLIER_CHARACTERS,
+)
 from publishing.models import Milestone
 
 REPORT_CACHE_SECONDS = 24 * 3600
@@ -47,7 +59,10 @@ def report_context(project):
         for need in project.needs.all()
     ]
     milestones = list(Milestone.objects.filter(project=project).order_by("position", "id"))
-    expenses = list(project_expenses(project).order_by("spent_on", "id"))
+    # The latest expenses, shown oldest first; the page lists them all (publishing:expenses).
+    expense_count = project.expenses.count()
+    expenses = list(project_expenses(project).order_by("-spent_on", "-id")[:REPORT_EXPENSES_SHOWN])[::-1]
+    story, story_is_cut = markdown_excerpt(project.story, characters=REPORT_STORY_CHARACTERS)
     expense_rows = [
         {
             "date": expense.spent_on,
@@ -63,6 +78,8 @@ def report_context(project):
     ]
     return {
         "project": project,
+        "story_html": markdown_html(story),
+        "story_is_cut": story_is_cut,
         "needs": needs,
         "has_cash": bool(project.cash_target),
         "cash": {
@@ -72,7 +89,15 @@ def report_context(project):
             "missing": money(project.cash_missing, project.currency),
         },
         "milestones": milestones,
+        # How much of each text the tables print (the page shows them whole).
+        "cut": {
+            "cell": REPORT_CELL_CHARACTERS,
+            "supplier": REPORT_SUPPLIER_CHARACTERS,
+            "evidence": REPORT_EVIDENCE_CHARACTERS,
+        },
         "expenses": expense_rows,
+        "expense_count": expense_count,
+        "expenses_url": settings.SITE_URL + reverse("publishing:expenses", kwargs={"slug": project.slug}),
         "spending": [
             {
                 "currency": row.currency,

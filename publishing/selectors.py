@@ -27,8 +27,9 @@ def project_detail(*, slug):
 def project_published_updates(*, project, include_supporters_only):
     """A project's published updates, newest first, with their authors and photos (two queries
     a page). Supporters-only ones only when `include_supporters_only`: the caller asks
-    permissions.can_read_supporters_only."""
-    updates = Update.objects.filter(project=project, published_at__isnull=False)
+    permissions.can_read_supporters_only. Never those hidden by moderation (their leads find
+    them on the project's page and their own list)."""
+    updates = Update.objects.filter(project=project, published_at__isnull=False, hidden_at__isnull=True)
     if not include_supporters_only:
         updates = updates.filter(audience=Update.Audience.PUBLIC)
     return updates.select_related("author").prefetch_related("photos").order_by("-published_at", "-id")

@@ -36,7 +36,7 @@ def social_card(request, slug):
             etag = f'"{digest}"'
             response = FileResponse(path.open("rb"), content_type="image/png")
     response["ETag"] = etag
-    public = project.status in Project.PUBLIC_STATUSES
+    public = project.is_public
     max_age = CARD_MAX_AGE_VERSIONED if request.GET.get("v") == digest else CARD_MAX_AGE
     patch_cache_control(response, max_age=max_age, **({"public": True} if public else {"private": True}))
     return response
@@ -51,7 +51,7 @@ def badge(request, slug):
     if response is None:
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["ETag"] = etag
-    public = project.status in Project.PUBLIC_STATUSES
+    public = project.is_public
     patch_cache_control(response, max_age=BADGE_MAX_AGE, **({"public": True} if public else {"private": True}))
     # The badge is in the visitor's language (header or cookie): caches keep one copy per language.
     patch_vary_headers(response, ("Accept-Language", "Cookie"))

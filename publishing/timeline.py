@@ -11,6 +11,7 @@ permission question.
 from django.core.paginator import Paginator
 from django.db.models import Q
 
+from projects.permissions import can_see_hidden_content
 from publishing import permissions
 from publishing.models import Milestone, TimelineEntry
 
@@ -23,11 +24,14 @@ def project_timeline(*, project, viewer):
 
     Supporters-only entries (copied from their update) are shown only to those who may read
     them (publishing.permissions.can_read_supporters_only: supporters, leads, moderators); an
-    update's entry shows only once the update is published.
+    update's entry shows only once the update is published. An update hidden by moderation is
+    shown only to the project's leads and the community's moderators (marked hidden).
     """
     entries = TimelineEntry.objects.filter(project=project)
     if not permissions.can_read_supporters_only(viewer, project):
         entries = entries.filter(supporters_only=False)
+    if not can_see_hidden_content(viewer, project):
+        entries = entries.filter(Q(update__isnull=True) | Q(update__hidden_at__isnull=True))
     return (
         entries.filter(Q(update__isnull=True) | Q(update__published_at__isnull=False))
         .select_related("update", "milestone", "threshold__need", "expense", "expense__need")

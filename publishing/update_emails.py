@@ -123,13 +123,26 @@ def _message(email):
     return message
 
 
+def _due():
+    """Rows whose update may go out: not hidden by moderation. Kept out of the claiming UPDATE,
+    which tests its own row only (a join there would weaken the one-worker guarantee)."""
+    return Q(update__hidden_at__isnull=True)
+
+
 def send_one(email_id, *, now=None):
     """Claim and send one queued email. Returns its status afterwards, or None if another worker
-    has it (or it is not due)."""
+    has it (or it is not due: its update is hidden by moderation, and it waits, pending, until a
+    moderator restores the update)."""
     now = now or timezone.now()
     if not _claim(email_id, now):
         return None
     email = UpdateEmail.objects.select_related("update__project", "update__author", "member").get(pk=email_id)
+    if email.update.is_hidden:
+        # Hidden since it was queued: given back, as if never claimed.
+        UpdateEmail.objects.filter(pk=email.pk, status=UpdateEmail.Status.SENDING).update(
+            status=UpdateEmail.Status.PENDING, attempts=F("attempts") - 1
+        )
+        return None
     try:
         if not email.member.email or not email.member.is_active:
             # The address was removed (or the account closed) since publishing: nothing to send.
@@ -158,7 +171,7 @@ def send_pending(*, now=None, progress=None):
         # Ids are read without a lock, then each is claimed; walking up the ids means a failed
         # row is not retried in the same run (it is due only after RETRY_AFTER anyway).
         batch = list(
-            UpdateEmail.objects.filter(_claimable(current), pk__gt=last_id)
+            UpdateEmail.objects.filter(_claimable(current), _due(), pk__gt=last_id)
             .order_by("pk")
             .values_list("pk", flat=True)[:BATCH_SIZE]
         )
@@ -174,7 +187,7 @@ def send_pending(*, now=None, progress=None):
 
 
 def pending_count(*, now=None):
-    return UpdateEmail.objects.filter(_claimable(now or timezone.now())).count()
+    return UpdateEmail.objects.filter(_claimable(now or timezone.now()), _due()).count()
 
 
 # After the publishing transaction commits ----------------------------------------------------

@@ -16,12 +16,13 @@ from core.errors import DomainError, NotAllowed
 from donations.selectors import project_supporter_members
 from projects.models import Project
 from publishing import update_emails
+from publishing.limits import UPDATE_BODY_MAX, UPDATES_PER_PROJECT_MAX
 from publishing.models import TimelineEntry, Update, UpdateEmail, UpdateEmailOptOut
 from publishing.permissions import can_publish
 from publishing.photos import photo_attach
 
 TITLE_MAX = Update._meta.get_field("title").max_length
-BODY_MAX = 20_000
+BODY_MAX = UPDATE_BODY_MAX
 
 
 def _lock_update(update_id):
@@ -76,10 +77,17 @@ def update_create(*, project, actor, title, body, audience=Update.Audience.PUBLI
     """A lead writes an update: a draft, or published at once when `publish` is true.
 
     Photos (uploaded files) are attached in the same transaction: one bad file and nothing is
-    saved, so the lead fixes it and sends the form again.
+    saved, so the lead fixes it and sends the form again. A project has at most
+    UPDATES_PER_PROJECT_MAX updates, drafts included, counted under the project's lock.
     """
     project = Project.objects.lock(project.pk)
     _check_lead(actor, project)
+    if Update.objects.filter(project=project).count() >= UPDATES_PER_PROJECT_MAX:
+        raise DomainError(
+            _("A project has at most %(count)d updates: edit an earlier one rather than add another.")
+            % {"count": UPDATES_PER_PROJECT_MAX},
+            code="too_many",
+        )
     update = Update.objects.create(
         project=project,
         author=actor,

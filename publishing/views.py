@@ -28,6 +28,7 @@ from core.errors import DomainError, NotAllowed, add_to_form
 from donations.models import Need
 from projects.models import Project
 from projects.page_access import project_for, visible_project
+from projects.permissions import can_see_hidden_content, can_view_project
 from publishing import milestones as milestone_services
 from publishing import updates as update_services
 from publishing.expenses import expense_correct, expense_record, project_expenses, project_spending
@@ -210,11 +211,14 @@ def update_publish(request, slug, update_id):
 
 def update_detail(request, slug, update_id):
     """One update for whoever may read it: published and public for everyone who sees the
-    project; for supporters only, to its supporters, leads and moderators; a draft, to its leads."""
+    project; for supporters only, to its supporters, leads and moderators; a draft, to its leads;
+    hidden by moderation, to its leads and the community's moderators (marked hidden)."""
     project = visible_project(request, slug)
     update = get_object_or_404(
         Update.objects.select_related("author").prefetch_related("photos"), pk=update_id, project=project
     )
+    if update.is_hidden and not can_see_hidden_content(request.user, project):
+        raise Http404
     if update.published_at is None:
         if not can_publish(request.user, project):
             raise Http404
@@ -244,10 +248,13 @@ def _unsubscribe_subject(project, token):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def update_unsubscribe(request, slug, token):
-    project = get_object_or_404(Project, slug=slug)
+    project = get_object_or_404(Project.objects.select_related("community"), slug=slug)
     member = _unsubscribe_subject(project, token)
     context = {"project": project, "token": token, "done": False}
     if member is None:
+        # Without a valid token, the page names the project only to who may see it anyway.
+        if not can_view_project(request.user, project):
+            raise Http404
         return render(request, "publishing/update_unsubscribe.html", {**context, "invalid": True}, status=400)
     if request.method == "POST":
         update_services.update_email_opt_out(project=project, member=member)

@@ -7,7 +7,11 @@ class ReceiptsConfig(AppConfig):
     verbose_name = _("Receipts")
 
     def ready(self):
+        from accounts import hooks as account_hooks
         from donations import hooks
+        from receipts import privacy
         from receipts.services import receipt_issue_for_pledge
 
         hooks.pledge_received_changed.connect(receipt_issue_for_pledge)
+        account_hooks.member_data_requested.connect(privacy.member_data)
+        account_hooks.member_erasing.connect(privacy.member_erase)

@@ -9,11 +9,13 @@ import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from receipts.limits import ADDRESS_MAX, ISSUER_PURPOSE_MAX, VOID_REASON_MAX
 
 
 @deconstructible
@@ -56,7 +58,12 @@ class Issuer(models.Model):
         "projects.Community", on_delete=models.PROTECT, related_name="receipt_issuer", verbose_name=_("community")
     )
     legal_name = models.CharField(_("legal name"), max_length=200)
-    address = models.TextField(_("address"), help_text=_("As it should be printed, one line per line."))
+    address = models.TextField(
+        _("address"),
+        max_length=ADDRESS_MAX,
+        validators=[MaxLengthValidator(ADDRESS_MAX)],
+        help_text=_("As it should be printed, one line per line."),
+    )
     registration_number = models.CharField(
         _("registration number"), max_length=100, help_text=_("e.g. RNA W751234567, SIREN, or the local registry.")
     )
@@ -86,7 +93,13 @@ class Issuer(models.Model):
         blank=True,
         help_text=_("As on the CERFA form, e.g. “Œuvre ou organisme d'intérêt général”."),
     )
-    purpose = models.TextField(_("object of the organisation"), blank=True, help_text=_("As in its statutes."))
+    purpose = models.TextField(
+        _("object of the organisation"),
+        blank=True,
+        max_length=ISSUER_PURPOSE_MAX,
+        validators=[MaxLengthValidator(ISSUER_PURPOSE_MAX)],
+        help_text=_("As in its statutes."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -159,7 +172,9 @@ class Receipt(models.Model):
     )
     is_tax_receipt = models.BooleanField(_("French tax receipt"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
-    void_reason = models.TextField(_("why it is void"), blank=True)
+    void_reason = models.TextField(
+        _("why it is void"), blank=True, max_length=VOID_REASON_MAX, validators=[MaxLengthValidator(VOID_REASON_MAX)]
+    )
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     replaces = models.OneToOneField(
         "self",
@@ -235,7 +250,9 @@ class DonorTaxIdentity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tax_identity", verbose_name=_("member")
     )
     legal_name = models.CharField(_("full legal name"), max_length=200)
-    address = models.TextField(_("postal address"))
+    address = models.TextField(
+        _("postal address"), max_length=ADDRESS_MAX, validators=[MaxLengthValidator(ADDRESS_MAX)]
+    )
     updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
     class Meta:

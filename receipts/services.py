@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from donations.models import Pledge, Reception
 from receipts.delivery import receipt_deliver
+from receipts.limits import ADDRESS_MAX, VOID_REASON_MAX
 from receipts.models import DonorTaxIdentity, Issuer, Receipt
 from receipts.numbering import format_number, lock_counter, next_sequence
 from receipts.snapshots import (
@@ -202,6 +203,8 @@ def receipt_void_for_pledge(*, pledge, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the receipt is void."), field="reason")
+    if len(reason) > VOID_REASON_MAX:
+        raise DomainError(_("At most %(count)d characters, please.") % {"count": VOID_REASON_MAX}, field="reason")
     pledge = _lock_pledge(pledge)
     current = Receipt.objects.select_for_update().filter(pledge=pledge, kind=Receipt.Kind.SINGLE).valid().first()
     if current is not None:
@@ -230,6 +233,10 @@ def tax_identity_save(*, member, legal_name, address):
         raise DomainError(_("Give your full legal name."), field="legal_name")
     if not address:
         raise DomainError(_("Give your postal address."), field="address")
+    legal_name_max = DonorTaxIdentity._meta.get_field("legal_name").max_length
+    for field, value, limit in (("legal_name", legal_name, legal_name_max), ("address", address, ADDRESS_MAX)):
+        if len(value) > limit:
+            raise DomainError(_("At most %(count)d characters, please.") % {"count": limit}, field=field)
     identity, created = DonorTaxIdentity.objects.select_for_update().get_or_create(
         member=member, defaults={"legal_name": legal_name, "address": address}
     )

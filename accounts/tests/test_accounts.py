@@ -100,23 +100,6 @@ def test_signup_accepts_the_longest_handle_with_an_at(client):
 
 
 @pytest.mark.django_db
-def test_signup_refuses_an_email_already_used_in_another_case(client):
-    MemberFactory(handle="first", email="someone@example.org")
-
-    response = signup(client, "second", email="SomeOne@Example.org")
-
-    assert response.context["form"].errors["email"]
-    assert not Member.objects.filter(handle="second").exists()
-
-
-@pytest.mark.django_db
-def test_signup_stores_the_email_in_lower_case(client):
-    signup(client, "second", email="SomeOne@Example.org")
-
-    assert Member.objects.get().email == "someone@example.org"
-
-
-@pytest.mark.django_db
 def test_signup_refuses_mismatched_passwords(client):
     response = client.post(
         SIGNUP_URL, {"handle": "mismatch", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"}

@@ -4,11 +4,17 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 from accounts.models import Member, normalize_handle, validate_handle
 from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+def login_request():
+    """authenticate() is given the request, as the log-in form does: the log-in limits (axes) count it."""
+    return RequestFactory().post("/accounts/login/")
 
 
 def create(handle, email=None, password=PASSWORD):
@@ -122,35 +128,35 @@ def test_passwords_are_hashed_with_argon2():
 def test_member_logs_in_with_the_handle_in_any_case(identifier):
     member = create("Amine_B", email="amine@example.org")
 
-    assert authenticate(None, username=identifier, password=PASSWORD) == member
+    assert authenticate(login_request(), username=identifier, password=PASSWORD) == member
 
 
 @pytest.mark.parametrize("identifier", ["amine@example.org", "AMINE@Example.ORG", " amine@example.org "])
 def test_member_logs_in_with_the_email(identifier):
     member = create("Amine_B", email="amine@example.org")
 
-    assert authenticate(None, username=identifier, password=PASSWORD) == member
+    assert authenticate(login_request(), username=identifier, password=PASSWORD) == member
 
 
 def test_wrong_password_does_not_log_in():
     create("amine", email="amine@example.org")
 
-    assert authenticate(None, username="amine", password="not-the-password") is None
-    assert authenticate(None, username="amine@example.org", password="not-the-password") is None
+    assert authenticate(login_request(), username="amine", password="not-the-password") is None
+    assert authenticate(login_request(), username="amine@example.org", password="not-the-password") is None
 
 
 def test_unknown_identifier_does_not_log_in():
     create("amine")
 
-    assert authenticate(None, username="nobody", password=PASSWORD) is None
-    assert authenticate(None, username="nobody@example.org", password=PASSWORD) is None
+    assert authenticate(login_request(), username="nobody", password=PASSWORD) is None
+    assert authenticate(login_request(), username="nobody@example.org", password=PASSWORD) is None
 
 
 def test_member_without_email_logs_in_with_the_handle_only():
     member = create("amine")
 
-    assert authenticate(None, username="amine", password=PASSWORD) == member
-    assert authenticate(None, username="", password=PASSWORD) is None
+    assert authenticate(login_request(), username="amine", password=PASSWORD) == member
+    assert authenticate(login_request(), username="", password=PASSWORD) is None
 
 
 def test_deactivated_member_cannot_log_in():
@@ -158,5 +164,5 @@ def test_deactivated_member_cannot_log_in():
     member.is_active = False
     member.save()
 
-    assert authenticate(None, username="amine", password=PASSWORD) is None
-    assert authenticate(None, username="amine@example.org", password=PASSWORD) is None
+    assert authenticate(login_request(), username="amine", password=PASSWORD) is None
+    assert authenticate(login_request(), username="amine@example.org", password=PASSWORD) is None

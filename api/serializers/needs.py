@@ -4,6 +4,7 @@ input to create or correct one."""
 from rest_framework import serializers
 
 from api.serializers.decimals import QUANTITY
+from api.serializers.numbers import DecimalNumberField
 from donations.models import Need
 
 
@@ -26,6 +27,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "unit",
             "target_quantity",
             "estimated_unit_value",
+            "whole_units",
             "position",
             "status",
             "pledged",
@@ -51,8 +53,17 @@ class NeedWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Need.Kind.choices)
     label = serializers.CharField(max_length=120)
     unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    target_quantity = serializers.DecimalField(**QUANTITY)
-    estimated_unit_value = serializers.DecimalField(**QUANTITY, required=False, allow_null=True, default=None)
+    target_quantity = DecimalNumberField(**QUANTITY)
+    estimated_unit_value = DecimalNumberField(**QUANTITY, required=False, allow_null=True, default=None)
+    whole_units = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Material only: counted in whole units (pieces, bags: 1.5 is refused) or not (kg, m²: 2.5). "
+            "Omitted: whole unless the unit is a measure (g, kg, t, l, m, m², m³, ha…)."
+        ),
+    )
 
 
 class NeedUpdateSerializer(NeedWriteSerializer):

@@ -3,6 +3,7 @@ edit or move one through its lifecycle."""
 
 import re
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,7 +11,9 @@ from api.serializers.communities import CommunityBriefSerializer
 from api.serializers.decimals import PERCENT, QUANTITY
 from api.serializers.links import absolute_url, api_url, file_url
 from api.serializers.needs import NeedInProjectSerializer
+from api.serializers.numbers import DecimalNumberField
 from core.currencies import Currency
+from projects.limits import TRANSITION_NOTE_MAX
 from projects.models import Category, Community, Project
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -117,8 +120,13 @@ class CommunitySlugField(serializers.SlugRelatedField):
 
 
 class ProjectWriteSerializer(serializers.ModelSerializer):
-    """What a member gives to propose a project (a draft they will lead)."""
+    """What a member gives to propose a project (a draft they will lead). Texts are bounded by the
+    model's max_length (projects/limits.py), numbers read by DecimalNumberField."""
 
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalNumberField,
+    }
     community = CommunitySlugField(slug_field="slug", queryset=Community.objects.all())
     category = serializers.ChoiceField(choices=Category.choices)
     currency = serializers.ChoiceField(choices=Currency.choices)
@@ -152,4 +160,4 @@ class ProjectUpdateSerializer(ProjectWriteSerializer):
 
 class TransitionSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Project.Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=TRANSITION_NOTE_MAX)

@@ -23,7 +23,12 @@ class PhotoSerializer(serializers.Serializer):
 class UpdateSerializer(serializers.ModelSerializer):
     """A published update. Who may read a supporters-only one is the views' question (the rules)."""
 
-    author = serializers.CharField(source="author.handle", read_only=True, help_text="The lead's handle.")
+    author = serializers.CharField(
+        source="author.public_handle",
+        read_only=True,
+        allow_null=True,
+        help_text="The lead's handle; null once they deleted their account.",
+    )
     body = serializers.CharField(read_only=True, help_text="Markdown, as the lead wrote it.")
     body_html = serializers.SerializerMethodField(help_text="The text rendered and sanitised.")
     photos = PhotoSerializer(many=True, read_only=True)

@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from api.serializers.decimals import QUANTITY
 from api.serializers.needs import NeedBriefSerializer
+from api.serializers.numbers import DecimalNumberField, IntegerNumberField
+from donations.limits import RECEPTION_NOTE_MAX
 from donations.models import Reception
 
 
@@ -18,7 +20,7 @@ class ReceptionSerializer(serializers.ModelSerializer):
 
 
 class ReceptionWriteSerializer(serializers.Serializer):
-    pledge = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The pledge's id.")
-    quantity = serializers.DecimalField(**QUANTITY)
+    pledge = IntegerNumberField(min_value=1, max_value=2**63 - 1, help_text="The pledge's id.")
+    quantity = DecimalNumberField(**QUANTITY)
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=280, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=RECEPTION_NOTE_MAX, required=False, allow_blank=True, default="")

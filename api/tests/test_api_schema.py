@@ -1,5 +1,6 @@
 """Schemathesis against the API's own OpenAPI schema, in process (the WSGI app): generated
-requests to every operation, as a project's lead, must never cause a server error nor get a
+requests to every operation, as a project's lead, and to every write operation, as an ordinary
+member (who leads, pledged and moderates nothing), must never cause a server error nor get a
 response that the schema does not describe (status, content type, headers, body).
 Bounded: a few examples per operation.
 
@@ -64,6 +65,16 @@ def lead_token(db, settings, tmp_path, keep_test_connection):
     return client._credentials["HTTP_AUTHORIZATION"]
 
 
+@pytest.fixture
+def member_token(lead_token):
+    """The same world (lead_token builds it), and a member with a token and no role in it."""
+    from accounts.services import token_create
+    from accounts.tests.factories import MemberFactory
+
+    _token, raw = token_create(member=MemberFactory(handle="passante"), name="schemathesis")
+    return f"Token {raw}"
+
+
 def _existing(path, name):
     """The keys of rows this parameter may name, so that many requests reach real objects."""
     from accounts.models import Member
@@ -106,3 +117,17 @@ def map_path_parameters(context, path_parameters):
 )
 def test_api_matches_its_schema(case, lead_token):
     case.call_and_validate(headers={"Authorization": lead_token}, checks=CHECKS)
+
+
+WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+@schema.include(method=WRITE_METHODS).parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_write_as_an_ordinary_member_matches_the_schema(case, member_token):
+    case.call_and_validate(headers={"Authorization": member_token}, checks=CHECKS)

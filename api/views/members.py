@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as member_selectors
 from accounts.models import Member
+from accounts.permissions import can_view_profile
 from api.serializers.members import MemberSerializer, MeSerializer
 from donations import selectors as donation_selectors
 
@@ -19,11 +20,14 @@ class MemberViewSet(viewsets.GenericViewSet):
     serializer_class = MemberSerializer
 
     def retrieve(self, request, handle):
-        """A member's public profile: handle, projects led, public pledges. Never an email."""
+        """A member's public profile: handle, projects led, public pledges. Never an email. A
+        profile hidden by moderation is a 404, except to the member and superusers."""
         try:
             member = member_selectors.member_by_handle(handle=handle)
         except Member.DoesNotExist:
             raise Http404 from None
+        if not can_view_profile(request.user, member):
+            raise Http404
         context = {
             **self.get_serializer_context(),
             "projects_led": list(donation_selectors.member_led_projects(member=member, viewer=request.user)),

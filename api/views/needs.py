@@ -34,7 +34,9 @@ class NeedViewSet(viewsets.GenericViewSet):
         return need
 
     def _need_response(self, need_id, status_code=status.HTTP_200_OK):
-        need = donation_selectors.needs_visible_to(viewer=self.request.user).get(pk=need_id)
+        # Who sees the need is who sees its project's detail (checked by _need or visible_project),
+        # not the lists' rule: a moderator sees a draft of their community, not in lists.
+        need = donation_selectors.need_detail(need_id=need_id)
         return Response(NeedSerializer(need).data, status=status_code)
 
     def list(self, request):
@@ -73,6 +75,7 @@ class NeedViewSet(viewsets.GenericViewSet):
             "unit": need.unit,
             "target_quantity": need.target_quantity,
             "estimated_unit_value": need.estimated_unit_value,
+            "whole_units": need.whole_units,
         }
         donation_services.need_update(need=need, actor=request.user, **{**current, **serializer.validated_data})
         return self._need_response(need.pk)

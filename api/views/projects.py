@@ -37,9 +37,9 @@ def _list_scope(viewer):
     """Who gets the same project list: everyone who may see exactly the public projects."""
     if not viewer.is_authenticated:
         return "public"
-    if not Project.objects.visible_to(viewer).exclude(status__in=Project.PUBLIC_STATUSES).exists():
+    if not Project.objects.visible_to(viewer).not_public().exists():
         return "public"
-    return None  # this member also sees drafts or proposals: their list is their own
+    return None  # this member also sees drafts, proposals or hidden projects: their list is their own
 
 
 @extend_schema_view(
@@ -95,22 +95,25 @@ class ProjectViewSet(viewsets.GenericViewSet):
         )
 
     def retrieve(self, request, slug):
+        public = []
+
         def build():
             try:
                 project = publishing_selectors.project_detail(slug=slug)
             except Project.DoesNotExist:
                 raise Http404 from None
+            public.append(project.is_public)
             return Response(self.get_serializer(shown_project(request.user, project)).data)
 
         # A project's detail is the same for everyone who may see it. Only public projects' are
         # kept, so what the cache serves needs no permission check: a project stops being public
-        # only through a transition, which changes its version.
+        # only through a transition or being hidden by moderation, which change its version.
         return cached_json(
             request,
             version_keys=[cache_versions.project_key(slug), cache_versions.COMMUNITIES],
             scope="public",
             build=build,
-            keep=lambda data: data["status"] in Project.PUBLIC_STATUSES,
+            keep=lambda data: public == [True],
         )
 
     @extend_schema(responses={201: ProjectDetailSerializer})
@@ -169,7 +172,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         def build():
             nonlocal project
             project = project or visible_project(request, slug)
-            public.append(project.status in Project.PUBLIC_STATUSES)
+            public.append(project.is_public)
             return self._project_page(project, rows(project))
 
         return cached_json(

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
+from pypdf import PdfWriter
 
 from accounts.tests.factories import MemberFactory
 from core import uploads
@@ -301,7 +302,16 @@ def record(project, lead, scan):
     )
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+def _blank_pdf():
+    # A PDF that can be read (core/pdf_scans.py refuses what cannot be checked): one blank page.
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _blank_pdf()
 
 
 @pytest.mark.django_db

@@ -11,7 +11,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "accounts", "projects", "donations", "payments", "receipts", "publishing", "pages", "api", "demo")
+APPS = (
+    "core",
+    "accounts",
+    "projects",
+    "donations",
+    "payments",
+    "receipts",
+    "publishing",
+    "moderation",
+    "pages",
+    "api",
+    "demo",
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Member
@@ -398,7 +399,7 @@ def test_stripe_records_as_a_member_who_cannot_log_in(client, fake_stripe, pledg
     stripe = Member.objects.get(handle=STRIPE_HANDLE)
     assert not stripe.is_active
     assert not stripe.has_usable_password()
-    assert not client.login(username=STRIPE_HANDLE, password="")
+    assert not client.login(request=RequestFactory().post("/accounts/login/"), username=STRIPE_HANDLE, password="")
     assert client.get(reverse("pages:profile", args=[STRIPE_HANDLE])).status_code == 404
 
 

@@ -325,9 +325,10 @@ def test_an_unknown_code_is_no_such_receipt(client):
     assert "No such receipt" in response.content.decode()
 
 
-@pytest.mark.parametrize("code", ["a\x00b", "a b", "x" * 40])
+@pytest.mark.parametrize("code", ["a b", "x" * 40])
 def test_a_code_that_cannot_be_one_is_no_such_receipt_not_an_error(client, code):
     # A NUL byte once reached PostgreSQL, which refuses it in a query: a 500 (found by schemathesis).
+    # Any request holding one is now a 400 before it reaches a view (core/tests/test_nul_bytes.py).
     response = client.get(f"/r/{code}/")
     assert response.status_code == 404
     assert "No such receipt" in response.content.decode()

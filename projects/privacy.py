@@ -1,0 +1,73 @@
+"""A member's communities and projects, in their copy of their data and when their account is
+deleted (accounts/hooks.py; connected in ProjectsConfig.ready())."""
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from core import cache_versions
+from core.errors import DomainError
+from projects.models import Membership, Project
+
+# A project in one of these statuses still needs a lead: to review it, record what arrives,
+# publish, close or complete it.
+RUNNING_STATUSES = (Project.Status.DRAFT, Project.Status.IN_REVIEW, Project.Status.OPEN, Project.Status.CLOSED)
+
+LeadRow = Project.leads.through
+
+
+def member_data(*, member, data):
+    """Memberships (role, suspension) and the projects the member leads: two queries."""
+    memberships = Membership.objects.filter(member=member).select_related("community").order_by("joined_at", "id")
+    data["memberships"] = [
+        {
+            "community": membership.community.name,
+            "community_slug": membership.community.slug,
+            "role": membership.role,
+            "joined_at": membership.joined_at,
+            "suspended_at": membership.suspended_at,
+            "suspension_reason": membership.suspension_reason,
+        }
+        for membership in memberships
+    ]
+    led = Project.objects.filter(leads=member).select_related("community").order_by("created_at", "id")
+    data["projects_led"] = [
+        {
+            "slug": project.slug,
+            "title": project.title,
+            "community": project.community.name,
+            "status": project.status,
+            "created_at": project.created_at,
+            "created_by_you": project.created_by_id == member.pk,
+        }
+        for project in led
+    ]
+
+
+def member_erase(*, member):
+    """Refuse while the member is the only lead of a running project (it would be left with
+    nobody to run it: a co-lead first, or cancel or complete it); otherwise take the member off
+    every project's leads and out of every community."""
+    others = LeadRow.objects.filter(project=OuterRef("pk")).exclude(member=member)
+    alone = list(
+        Project.objects.filter(leads=member, status__in=RUNNING_STATUSES)
+        .exclude(Exists(others))
+        .order_by("title")
+        .values_list("title", flat=True)
+    )
+    if alone:
+        raise DomainError(
+            _(
+                "You are the only lead of %(projects)s. Add a co-lead, or cancel or complete the project, "
+                "before deleting your account."
+            )
+            % {"projects": ", ".join(f"“{title}”" for title in alone)}
+        )
+    led = list(Project.objects.filter(leads=member).only("slug"))
+    LeadRow.objects.filter(member=member).delete()
+    moderated = Membership.objects.filter(member=member, role=Membership.Role.MODERATOR).exists()
+    Membership.objects.filter(member=member).delete()
+    # The project lists and details name their leads, and communities their moderators.
+    for project in led:
+        cache_versions.project_changed(project)
+    if moderated:
+        cache_versions.community_changed()
