@@ -14,7 +14,7 @@ from moderation.models import Flag, ModerationAction
 from projects.models import Project
 from projects.tests.factories import ProjectFactory
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("in_english"), pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def report(reporter, project, reason=Flag.Reason.SPAM):
