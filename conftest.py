@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -17,6 +19,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgresql" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """After every PostgreSQL test (the concurrency tests), while its rows are still there:
+    `manage.py verify_totals`, which fails the test if any stored total differs from its sum."""
+    outcome = yield
+    if "postgresql" in item.keywords and outcome.excinfo is None and connection.vendor == "postgresql":
+        from django.core.management import call_command
+
+        call_command("verify_totals", stdout=io.StringIO())
 
 
 @pytest.fixture(autouse=True)

@@ -42,6 +42,7 @@ def populate(entries):
 
     from accounts.models import Member
     from donations.models import Need, Pledge, ProgressThreshold, Reception
+    from donations.totals import refresh_project_totals
     from projects.models import Community, Project
     from publishing.models import Expense, Milestone, Photo, TimelineEntry, Update
 
@@ -91,6 +92,8 @@ def populate(entries):
             Reception(pledge=pledge, need=pledge.need, quantity=pledge.quantity, recorded_by=lead)
             for pledge in pledges[::2]
         )
+        # Bulk rows bypass the services, which keep the stored totals.
+        refresh_project_totals(project)
         for n, title in enumerate(("Terrain obtenu", "Murs montés", "Toit posé")):
             Milestone.objects.create(project=project, position=n, title=title, target_date=start.date())
         # A mix as a project would have it, the same on every page of 20: mostly updates and

@@ -144,6 +144,7 @@ def populate(donors, year):
 
     from accounts.models import Member
     from donations.models import Need, Pledge, Reception
+    from donations.totals import refresh_all_totals
     from projects.models import Community, Project
     from receipts.models import Issuer, Receipt, ReceiptCounter
 
@@ -183,6 +184,8 @@ def populate(donors, year):
         Reception(pledge=pledge, need=pledge.need, quantity=pledge.quantity, received_on=day, recorded_by=lead)
         for pledge in pledges
     )
+    # Bulk rows bypass the services, which keep the stored totals.
+    refresh_all_totals()
     # Each gift already has its per-gift receipt, as when a lead records it: the batch voids them
     # (a gift is on one valid receipt only), so that is measured too.
     issuer = Issuer.objects.get()

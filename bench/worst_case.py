@@ -79,6 +79,7 @@ def populate():
     from accounts.models import Member
     from donations.limits import NEEDS_PER_PROJECT_MAX, PLEDGE_MESSAGE_MAX, RECEPTION_NOTE_MAX
     from donations.models import Need, Pledge, Reception
+    from donations.totals import refresh_project_totals
     from projects.limits import STORY_MAX
     from projects.models import Community, Project
     from publishing.limits import (
@@ -159,6 +160,8 @@ def populate():
             )
             for pledge in pledges[::2]
         )
+        # Bulk rows bypass the services, which keep the stored totals.
+        refresh_project_totals(project)
         for number in range(milestones):
             done = number < milestones // 2
             milestone = Milestone.objects.create(

@@ -368,3 +368,41 @@ class ProgressThreshold(models.Model):
 
     def __str__(self):
         return f"{self.need_id}: {self.percent} %"
+
+
+class NeedTotals(models.Model):
+    """A need's progress as it stands: kept by donations/totals.py in the transaction of every write
+    that changes it, under the project's row lock, so pages read it in one row instead of summing
+    pledges and receptions on every request. Never typed in; `manage.py verify_totals` compares it
+    with the sums that define it (donations/progress.py)."""
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, primary_key=True, related_name="totals")
+    pledged = models.DecimalField(_("pledged"), default=Decimal("0"), **QUANTITY_FIELD)
+    received = models.DecimalField(_("received"), default=Decimal("0"), **QUANTITY_FIELD)
+    missing = models.DecimalField(_("missing"), default=Decimal("0"), **QUANTITY_FIELD)
+    supporters = models.PositiveIntegerField(_("supporters"), default=0)
+
+    class Meta:
+        verbose_name = _("need totals")
+        verbose_name_plural = _("need totals")
+
+    def __str__(self):
+        return f"{self.need_id}: {self.pledged} / {self.received}"
+
+
+class ProjectTotals(models.Model):
+    """A project's cash progress and supporters as they stand, kept like NeedTotals."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True, related_name="totals")
+    cash_target = models.DecimalField(_("cash goal"), default=Decimal("0"), **QUANTITY_FIELD)
+    cash_pledged = models.DecimalField(_("cash pledged"), default=Decimal("0"), **QUANTITY_FIELD)
+    cash_received = models.DecimalField(_("cash received"), default=Decimal("0"), **QUANTITY_FIELD)
+    cash_missing = models.DecimalField(_("cash missing"), default=Decimal("0"), **QUANTITY_FIELD)
+    supporters = models.PositiveIntegerField(_("supporters"), default=0)
+
+    class Meta:
+        verbose_name = _("project totals")
+        verbose_name_plural = _("project totals")
+
+    def __str__(self):
+        return f"{self.project_id}: {self.cash_pledged} / {self.cash_received}"

@@ -1,4 +1,10 @@
-"""Progress, summed in the database from pledges and receptions. Never stored, never typed.
+"""Progress: its definition, summed in the database from pledges and receptions, and its reading
+from the stored totals (NeedTotals, ProjectTotals) that donations/totals.py keeps equal to it.
+
+Pages, API, feeds, badge, card, report and thresholds read the stored totals (needs_with_progress,
+projects_with_progress): one joined row per need or project, whatever the number of pledges. The
+sums below stay the definition: totals.py writes them into the totals in the transaction of every
+write that changes them, and `manage.py verify_totals` compares the two.
 
 Definitions (the same on every page, in the API and in the tests):
 - *received* for a need: the sum of its receptions, less the card refunds given back on it
@@ -25,6 +31,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -68,11 +75,6 @@ def _net_received(row_filter, group_by):
         _sum_subquery(Reception.objects.filter(row_filter), group_by, "quantity"),
         _sum_subquery(CardRefund.objects.filter(row_filter), group_by, "quantity"),
     )
-
-
-def received_per_need():
-    """A need's received (receptions less card refunds), for annotating a Need queryset."""
-    return _net_received(Q(need=OuterRef("pk")), "need")
 
 
 def _counted_before_refunds():
@@ -123,14 +125,22 @@ def _supporters(pledge_filter, group_by):
     return Coalesce(Subquery(donors), 0)
 
 
-def needs_with_progress(queryset=None):
-    """Needs annotated with pledged, received, missing and supporters, in one query."""
+def summed_need_progress(outer_ref="pk"):
+    """The definition of a need's pledged, received and supporters, as annotations correlated
+    with the need's id at `outer_ref` (a Need queryset's "pk", a NeedTotals queryset's "need_id")."""
+    of_need = Q(need=OuterRef(outer_ref))
+    return {
+        "pledged": _pledged_sum(of_need, "need"),
+        "received": _net_received(of_need, "need"),
+        "supporters": _supporters(of_need, "need"),
+    }
+
+
+def needs_with_summed_progress(queryset=None):
+    """Needs annotated with pledged, received, missing and supporters summed from their rows: the
+    definition that the stored totals are checked against (verify_totals)."""
     queryset = Need.objects.all() if queryset is None else queryset
-    return queryset.annotate(
-        pledged=_pledged_sum(Q(need=OuterRef("pk")), "need"),
-        received=_net_received(Q(need=OuterRef("pk")), "need"),
-        supporters=_supporters(Q(need=OuterRef("pk")), "need"),
-    ).annotate(
+    return queryset.annotate(**summed_need_progress()).annotate(
         missing=Greatest(
             ExpressionWrapper(F("target_quantity") - F("pledged"), output_field=QUANTITY_OUTPUT),
             ZERO,
@@ -139,16 +149,49 @@ def needs_with_progress(queryset=None):
     )
 
 
-def project_progress_annotations():
-    """Annotations for a Project queryset: cash goal, pledged, received, missing, supporters."""
-    cash_of_project = Q(need__project=OuterRef("pk"), need__kind=Need.Kind.CASH)
+def project_progress_annotations(outer_ref="pk"):
+    """The definition of a project's cash goal, pledged, received and supporters, as annotations
+    correlated with the project's id at `outer_ref` (a Project queryset's "pk", a ProjectTotals
+    queryset's "project_id")."""
+    cash_of_project = Q(need__project=OuterRef(outer_ref), need__kind=Need.Kind.CASH)
     return {
         "cash_target": _sum_subquery(
-            Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.CASH), "project", "target_quantity"
+            Need.objects.filter(project=OuterRef(outer_ref), kind=Need.Kind.CASH), "project", "target_quantity"
         ),
         "cash_pledged": _pledged_sum(cash_of_project, "need__project"),
         "cash_received": _net_received(cash_of_project, "need__project"),
-        "supporters": _supporters(Q(need__project=OuterRef("pk")), "need__project"),
+        "supporters": _supporters(Q(need__project=OuterRef(outer_ref)), "need__project"),
+    }
+
+
+def _stored(path, zero=ZERO):
+    """A stored total through a join; a need or project whose totals row is not written yet (no
+    write has touched it) has nothing pledged or received."""
+    return Coalesce(F(path), zero, output_field=zero.output_field)
+
+
+def needs_with_progress(queryset=None):
+    """Needs annotated with pledged, received, missing and supporters, read from their stored
+    totals (one join, whatever the number of pledges)."""
+    queryset = Need.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        pledged=_stored("totals__pledged"),
+        received=_stored("totals__received"),
+        supporters=_stored("totals__supporters", Value(0, output_field=IntegerField())),
+        # A need nobody has touched yet misses its whole goal.
+        missing=Coalesce(F("totals__missing"), F("target_quantity"), output_field=QUANTITY_OUTPUT),
+    )
+
+
+def stored_project_progress():
+    """A Project queryset's annotations of cash goal, pledged, received, missing and supporters,
+    read from its stored totals."""
+    return {
+        "cash_target": _stored("totals__cash_target"),
+        "cash_pledged": _stored("totals__cash_pledged"),
+        "cash_received": _stored("totals__cash_received"),
+        "cash_missing": _stored("totals__cash_missing"),
+        "supporters": _stored("totals__supporters", Value(0, output_field=IntegerField())),
     }
 
 
@@ -163,8 +206,6 @@ def pledge_received(pledge):
 # SQLite, whose division of two whole numbers is a whole number.
 SHARE_OUTPUT = DecimalField(max_digits=12, decimal_places=6)
 
-AMOUNT_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
-
 HUNDRED = Value(Decimal("100"), output_field=SHARE_OUTPUT)
 
 NONE = Value(Decimal("0"), output_field=SHARE_OUTPUT)
@@ -177,7 +218,8 @@ def _capped_percent(part, whole):
 
 
 def _material_percent(field):
-    """The mean over a project's material needs of each need's percentage (pledged or received)."""
+    """The mean over a project's material needs of each need's stored percentage (pledged or
+    received): a read over the project's few needs, never over its pledges."""
     needs = (
         needs_with_progress(Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.MATERIAL))
         .annotate(percent=_capped_percent(field, "target_quantity"))
@@ -190,18 +232,14 @@ def _material_percent(field):
 
 
 def projects_with_progress(queryset=None):
-    """Projects annotated with cash progress, supporters, and two percentages for the list's bar.
+    """Projects annotated with cash progress, supporters, and two percentages for the list's bar,
+    read from the stored totals.
 
     The bar follows the cash goal when the project has one; a project asking only for
     material shows the mean of its needs' percentages (units cannot be added up).
     """
     queryset = Project.objects.all() if queryset is None else queryset
-    return queryset.annotate(**project_progress_annotations()).annotate(
-        cash_missing=Greatest(
-            ExpressionWrapper(F("cash_target") - F("cash_pledged"), output_field=AMOUNT_OUTPUT),
-            Value(Decimal("0"), output_field=AMOUNT_OUTPUT),
-            output_field=AMOUNT_OUTPUT,
-        ),
+    return queryset.annotate(**stored_project_progress()).annotate(
         pledged_percent=Case(
             When(cash_target__gt=0, then=_capped_percent("cash_pledged", "cash_target")),
             default=_material_percent("pledged"),

@@ -30,6 +30,7 @@ from donations.limits import (
 from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception, counted_whole
 from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
+from donations.totals import refresh_project_totals
 from projects import permissions as project_permissions
 from projects.models import Project
 
@@ -125,6 +126,7 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
         )
     fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units)
     need = Need.objects.create(project=project, position=position, **fields)
+    refresh_project_totals(project)
     cache_versions.project_changed(project)
     return need
 
@@ -143,6 +145,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
     for name, value in fields.items():
         setattr(need, name, value)
     need.save()
+    refresh_project_totals(project)
     cache_versions.project_changed(project)
     return need
 
@@ -206,6 +209,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
         message=message,
     )
     _record_event(pledge, from_status="", to_status=Pledge.Status.PLEDGED, actor=donor)
+    refresh_project_totals(project)
     cache_versions.project_changed(project)
     return pledge
 
@@ -243,6 +247,7 @@ def pledge_cancel(*, pledge, actor, reason=""):
     pledge.cancellation_reason = reason
     pledge.save(update_fields=["status", "cancellation_reason"])
     _record_event(pledge, from_status=from_status, to_status=Pledge.Status.CANCELLED, actor=actor, note=reason)
+    refresh_project_totals(project)
     cache_versions.project_changed(project)
     return pledge
 
@@ -268,6 +273,7 @@ def pledges_cancel_for_project(*, project, actor, reason):
         status=Pledge.Status.CANCELLED, cancellation_reason=note
     )
     PledgeEvent.objects.bulk_create(events)
+    refresh_project_totals(project)
 
 
 @transaction.atomic
@@ -303,8 +309,6 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
         note=note,
         recorded_by=actor,
     )
-    # The project is locked: thresholds crossed by this reception are recorded exactly once.
-    record_thresholds(project=project, need=pledge.need)
     received = pledge_received(pledge)
     new_status = Pledge.Status.FULFILLED if received >= pledge.quantity else Pledge.Status.PARTIALLY_FULFILLED
     if new_status != pledge.status:
@@ -321,6 +325,10 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     # In this transaction, so the receipt's number is taken with the reception or not at all;
     # its PDF is rendered after the commit (receipts/services.py).
     hooks.pledge_received_changed(pledge=pledge, reason="")
+    refresh_project_totals(project)
+    # The project is locked: thresholds crossed by this reception are recorded exactly once,
+    # read from the totals just refreshed.
+    record_thresholds(project=project, need=pledge.need)
     cache_versions.project_changed(project)
     return reception
 

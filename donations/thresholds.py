@@ -11,19 +11,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F
 
 from donations import hooks
-from donations.models import Need, ProgressThreshold
-from donations.progress import received_per_need
+from donations.models import NeedTotals, ProgressThreshold
 
 PERCENT_OUTPUT = DecimalField(max_digits=20, decimal_places=6)
 
 
 def need_received_percent(need):
-    """The need's received total as a percentage of its goal (not capped), summed in SQL."""
+    """The need's received total as a percentage of its goal (not capped), from its stored totals
+    (refreshed by the calling write before it asks)."""
     return (
-        Need.objects.filter(pk=need.pk, target_quantity__gt=0)
-        .annotate(received=received_per_need())
+        NeedTotals.objects.filter(need=need.pk, need__target_quantity__gt=0)
         # Multiplying before dividing: on SQLite a division of two whole numbers is whole.
-        .annotate(percent=ExpressionWrapper(F("received") * 100 / F("target_quantity"), output_field=PERCENT_OUTPUT))
+        .annotate(
+            percent=ExpressionWrapper(F("received") * 100 / F("need__target_quantity"), output_field=PERCENT_OUTPUT)
+        )
         .values_list("percent", flat=True)
         .first()
     )

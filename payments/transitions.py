@@ -34,6 +34,7 @@ from donations import hooks as donation_hooks
 from donations.models import CardRefund, Pledge, Reception
 from donations.services import pledge_settle_by_money
 from donations.thresholds import record_thresholds
+from donations.totals import refresh_project_totals
 from payments.limits import PROBLEM_MAX
 from payments.models import CardPayment
 from payments.money import from_minor_units, to_minor_units
@@ -124,8 +125,6 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
         note=f"Card payment {reference} (Stripe)",
         recorded_by=actor,
     )
-    # The project is locked (locked_rows): thresholds crossed by this payment are recorded once.
-    record_thresholds(project=project, need=pledge.need)
     payment.reception = reception
     payment.status = CardPayment.Status.PAID
     payment.paid_at = timezone.now()
@@ -137,6 +136,10 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
     pledge_settle_by_money(pledge, actor=actor, note=_("Paid by card: %(reference)s") % {"reference": reference})
     # As for a reception a lead records: the receipt's number is taken in this transaction.
     donation_hooks.pledge_received_changed(pledge=pledge, reason="")
+    refresh_project_totals(project)
+    # The project is locked (locked_rows): thresholds crossed by this payment are recorded once,
+    # read from the totals just refreshed.
+    record_thresholds(project=project, need=pledge.need)
     cache_versions.project_changed(project)
     return Outcome.APPLIED
 
@@ -180,6 +183,7 @@ def apply_refunded_total(project, pledge, payment, *, refunded_minor, reference,
         pledge=pledge,
         reason=_("Card refund of %(amount)s %(currency)s.") % {"amount": refund.quantity, "currency": payment.currency},
     )
+    refresh_project_totals(project)
     cache_versions.project_changed(project)
     return Outcome.APPLIED
 

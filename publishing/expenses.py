@@ -25,7 +25,7 @@ from core import cache_versions, uploads
 from core.currencies import decimal_places
 from core.errors import DomainError, NotAllowed
 from core.formatting import NotANumber, parse_typed
-from donations.progress import project_progress_annotations
+from donations.progress import stored_project_progress
 from projects.models import Project
 from publishing.limits import EXPENSES_PER_PROJECT_MAX
 from publishing.models import AMOUNT_FIELD, Expense, TimelineEntry
@@ -85,7 +85,7 @@ def project_spending(project):
         return [Spending(project.currency, project.cash_received or Decimal(0), project.cash_spent or Decimal(0))]
     collected = (
         Project.objects.filter(pk=project.pk)
-        .annotate(collected=project_progress_annotations()["cash_received"])
+        .annotate(collected=stored_project_progress()["cash_received"])
         .values_list("collected", flat=True)
         .get()
     )

@@ -1,5 +1,8 @@
 """Factories of needs, pledges and receptions, as stored: a reception built here issues no
-receipt and records no threshold; tests of those go through the services."""
+receipt and records no threshold; tests of those go through the services. Each one does what
+every write of progress does, though: it refreshes its project's stored totals (donations/totals.py),
+so that pages read what the rows say. A test that changes rows by hand calls
+refresh_project_totals itself, as a service would."""
 
 from decimal import Decimal
 
@@ -7,19 +10,26 @@ import factory
 
 from accounts.tests.factories import MemberFactory
 from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.totals import refresh_project_totals
 from projects.tests.factories import ProjectFactory
 
 
 class NeedFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Need
-
     project = factory.SubFactory(ProjectFactory)
     kind = Need.Kind.MATERIAL
     label = "couverture"
     unit = "pièce"
     target_quantity = Decimal("200")
     position = factory.Sequence(lambda n: n)
+
+    class Meta:
+        model = Need
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def totals(obj, create, extracted, **kwargs):
+        if create:
+            refresh_project_totals(obj.project)
 
     class Params:
         cash = factory.Trait(
@@ -42,13 +52,20 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     def event(obj, create, extracted, **kwargs):
         if create:
             PledgeEvent.objects.create(pledge=obj, from_status="", to_status=obj.status, actor=obj.donor)
+            refresh_project_totals(obj.need.project)
 
 
 class ReceptionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Reception
-
     pledge = factory.SubFactory(PledgeFactory)
     need = factory.SelfAttribute("pledge.need")
     quantity = Decimal("5")
     recorded_by = factory.LazyAttribute(lambda reception: reception.pledge.need.project.created_by)
+
+    class Meta:
+        model = Reception
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def totals(obj, create, extracted, **kwargs):
+        if create:
+            refresh_project_totals(obj.need.project)
