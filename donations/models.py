@@ -399,6 +399,10 @@ class ProjectTotals(models.Model):
     cash_received = models.DecimalField(_("cash received"), default=Decimal("0"), **QUANTITY_FIELD)
     cash_missing = models.DecimalField(_("cash missing"), default=Decimal("0"), **QUANTITY_FIELD)
     supporters = models.PositiveIntegerField(_("supporters"), default=0)
+    # The list's bar, 0 to 100: cash pledged and received against the cash goal, or for a project
+    # asking only for material the mean of its needs' percentages (donations/progress.py).
+    pledged_percent = models.DecimalField(_("pledged, %"), max_digits=12, decimal_places=6, default=Decimal("0"))
+    received_percent = models.DecimalField(_("received, %"), max_digits=12, decimal_places=6, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("project totals")

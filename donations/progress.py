@@ -42,7 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from donations.models import QUANTITY_FIELD, CardRefund, Need, Pledge, Reception
+from donations.models import QUANTITY_FIELD, CardRefund, Need, NeedTotals, Pledge, Reception
 from projects.models import Project
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**QUANTITY_FIELD))
@@ -217,39 +217,45 @@ def _capped_percent(part, whole):
     )
 
 
-def _material_percent(field):
+def _material_percent(field, outer_ref):
     """The mean over a project's material needs of each need's stored percentage (pledged or
-    received): a read over the project's few needs, never over its pledges."""
+    received): a read over the project's few needs' totals, never over its pledges."""
     needs = (
-        needs_with_progress(Need.objects.filter(project=OuterRef("pk"), kind=Need.Kind.MATERIAL))
-        .annotate(percent=_capped_percent(field, "target_quantity"))
+        NeedTotals.objects.filter(need__project=OuterRef(outer_ref), need__kind=Need.Kind.MATERIAL)
+        .annotate(percent=_capped_percent(field, "need__target_quantity"))
         .order_by()
-        .values("project")
+        .values("need__project")
         .annotate(mean=Avg("percent", output_field=SHARE_OUTPUT))
         .values("mean")
     )
     return Coalesce(Subquery(needs, output_field=SHARE_OUTPUT), NONE, output_field=SHARE_OUTPUT)
 
 
-def projects_with_progress(queryset=None):
-    """Projects annotated with cash progress, supporters, and two percentages for the list's bar,
-    read from the stored totals.
+def bar_percent_annotations(outer_ref="project_id"):
+    """The two percentages of a project's bar, from its stored totals (columns cash_target,
+    cash_pledged, cash_received of the queryset annotated: ProjectTotals itself, correlated with
+    the project's id at `outer_ref`).
 
     The bar follows the cash goal when the project has one; a project asking only for
-    material shows the mean of its needs' percentages (units cannot be added up).
-    """
+    material shows the mean of its needs' percentages (units cannot be added up)."""
+    return {
+        f"{field}_percent": Case(
+            When(cash_target__gt=0, then=_capped_percent(f"cash_{field}", "cash_target")),
+            default=_material_percent(field, outer_ref),
+            output_field=SHARE_OUTPUT,
+        )
+        for field in ("pledged", "received")
+    }
+
+
+def projects_with_progress(queryset=None):
+    """Projects annotated with cash progress, supporters, and the two percentages of the list's
+    bar (bar_percent_annotations), all read from the stored totals: one join."""
     queryset = Project.objects.all() if queryset is None else queryset
-    return queryset.annotate(**stored_project_progress()).annotate(
-        pledged_percent=Case(
-            When(cash_target__gt=0, then=_capped_percent("cash_pledged", "cash_target")),
-            default=_material_percent("pledged"),
-            output_field=SHARE_OUTPUT,
-        ),
-        received_percent=Case(
-            When(cash_target__gt=0, then=_capped_percent("cash_received", "cash_target")),
-            default=_material_percent("received"),
-            output_field=SHARE_OUTPUT,
-        ),
+    return queryset.annotate(
+        **stored_project_progress(),
+        pledged_percent=_stored("totals__pledged_percent", NONE),
+        received_percent=_stored("totals__received_percent", NONE),
     )
 
 

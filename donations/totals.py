@@ -30,7 +30,12 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subqu
 from django.db.models.functions import Greatest
 
 from donations.models import QUANTITY_FIELD, Need, NeedTotals, ProjectTotals
-from donations.progress import needs_with_summed_progress, project_progress_annotations, summed_need_progress
+from donations.progress import (
+    bar_percent_annotations,
+    needs_with_summed_progress,
+    project_progress_annotations,
+    summed_need_progress,
+)
 from projects.models import Project
 
 logger = logging.getLogger("tiwizi.totals")
@@ -64,6 +69,8 @@ def _refresh(projects):
             ExpressionWrapper(F("cash_target") - F("cash_pledged"), output_field=QUANTITY_OUTPUT), ZERO
         )
     )
+    # From the totals just written (needs' and the project's): a third statement.
+    totals.update(**bar_percent_annotations())
 
 
 def refresh_project_totals(project):
@@ -129,6 +136,25 @@ def find_drift(*, chunk=2000):
             kept = getattr(stored, field) if stored else 0
             if kept != summed:
                 drift.append(Drift("project", project.pk, field, kept, summed))
+    drift += _percent_drift()
+    return drift
+
+
+PERCENT_TOLERANCE = Decimal("0.0001")  # SQLite computes the mean in floating point
+
+
+def _percent_drift():
+    """The bar's percentages are derived from the other totals (checked above): recomputed from
+    them with the same expression, they must be what is stored."""
+    drift = []
+    recomputed = ProjectTotals.objects.order_by("pk").annotate(
+        **{f"expected_{name}": expression for name, expression in bar_percent_annotations().items()}
+    )
+    for totals in recomputed.iterator(chunk_size=2000):
+        for field in ("pledged_percent", "received_percent"):
+            kept, expected = getattr(totals, field), Decimal(getattr(totals, f"expected_{field}"))
+            if abs(kept - expected) > PERCENT_TOLERANCE:
+                drift.append(Drift("project", totals.project_id, field, kept, expected.quantize(Decimal("0.000001"))))
     return drift
 
 

@@ -195,7 +195,12 @@ class Project(Hideable, models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="project_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="project_status_created"),
+            # The home and community lists, newest first: read 12 rows down the index rather than
+            # sort every public project on each cache miss.
+            models.Index(fields=["-created_at", "-id"], name="project_newest"),
+        ]
 
     def __str__(self):
         return self.title

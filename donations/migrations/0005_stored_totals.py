@@ -45,13 +45,4 @@ class Migration(migrations.Migration):
     ]
 
 
-def fill_totals(apps, schema_editor):
-    # The definition lives in donations/progress.py, over the current models: projects already
-    # holding pledges get totals equal to their sums. Should a later migration change these
-    # tables, make this a no-op and run `manage.py verify_totals --repair` after migrating.
-    from donations.totals import refresh_all_totals
-
-    refresh_all_totals()
-
-
-Migration.operations.append(migrations.RunPython(fill_totals, migrations.RunPython.noop))
+# The totals of existing projects are summed by 0006, once all their columns exist.

@@ -129,3 +129,26 @@ def test_a_need_nobody_touched_misses_its_whole_goal():
     read = needs_with_progress().get(pk=need.pk)
     assert (read.pledged, read.received, read.missing, read.supporters) == (0, 0, Decimal("30"), 0)
     assert find_drift() == []
+
+
+def test_verify_totals_checks_the_bars_percentages_too(fund):
+    PledgeFactory(need=fund, quantity=Decimal("2500"))
+    assert ProjectTotals.objects.get(project=fund.project).pledged_percent == Decimal("25")
+    ProjectTotals.objects.filter(project=fund.project).update(pledged_percent=Decimal("40"))
+
+    assert [str(item) for item in find_drift()] == [
+        f"project {fund.project_id}: pledged_percent stored 40.000000, summed 25.000000"
+    ]
+    call_command("verify_totals", "--repair")
+    assert ProjectTotals.objects.get(project=fund.project).pledged_percent == Decimal("25")
+
+
+def test_a_material_only_project_shows_the_mean_of_its_needs_percentages():
+    project = ProjectFactory()
+    blankets = NeedFactory(project=project, target_quantity=Decimal("10"))
+    bags = NeedFactory(project=project, target_quantity=Decimal("40"))
+    PledgeFactory(need=blankets, quantity=Decimal("5"))
+    PledgeFactory(need=bags, quantity=Decimal("60"))  # more than asked: capped at 100 %
+
+    assert projects_with_progress().get(pk=project.pk).pledged_percent == Decimal("75")
+    assert find_drift() == []
