@@ -75,13 +75,21 @@ clean:
 
 # The API's benchmark (not a test, not in CI): a large data set in PostgreSQL (database tiwizi_bench),
 # gunicorn with 2 workers, wrk from a second process. Needs PostgreSQL and Redis on 127.0.0.1.
-.PHONY: bench-api
-bench-api: install-dev
+.PHONY: wrk bench-api bench-pages
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
+
+bench-api: install-dev wrk
 	$(PY) bench/api.py
+
+# The public pages (list, project, community, feed, badge) on the same data and server, quiet and
+# while 10 pledges a second land on one project, plus the server time of a cache miss (issue 12).
+# Options go in BENCH_ARGS, e.g. make bench-pages BENCH_ARGS="--duration 2 --rounds 1".
+bench-pages: install-dev wrk
+	$(PY) bench/pages.py $(BENCH_ARGS)
 
 # The project page's render time with 0, 20 and 200 timeline entries (not a test): in process,
 # SQLite in a temporary folder; DATABASE_URL=postgres://… make bench-page for PostgreSQL.
