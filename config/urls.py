@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
 
 from api import errors as api_errors
@@ -35,7 +36,13 @@ def bad_request(request, exception):
 
 handler400 = bad_request
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the icon's static (hashed) address."""
+    return HttpResponsePermanentRedirect(static_url("favicon.svg"))
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     *(
         re_path(rf"^admin/(?P<app>{app})/(?P<model>{'|'.join(models)})/(?P<rest>.*)$", moved_admin_page)
         for app, models in MOVED_ADMIN_MODELS.items()
