@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.serving import (  # noqa: E402
-    DEFAULT_DATABASE_URL,
-    DEFAULT_REDIS_URL,
+    add_server_arguments,
     bench_env,
     collect_static,
     flush_redis,
@@ -41,14 +40,9 @@ TARGET_P99_MS = 100.0
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument("--projects", type=int, default=10000)
-    parser.add_argument("--pledges", type=int, default=300000)
+    add_server_arguments(parser)
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per endpoint and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of measures with the cache on")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--skip-uncached", action="store_true", help="do not measure with the cache off")
     args = parser.parse_args()

@@ -44,9 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 
 from bench.serving import (  # noqa: E402
-    DEFAULT_DATABASE_URL,
-    DEFAULT_REDIS_URL,
     PYTHON,
+    add_server_arguments,
     bench_env,
     collect_static,
     flush_redis,
@@ -325,14 +324,9 @@ def spaced(number):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument("--projects", type=int, default=10000)
-    parser.add_argument("--pledges", type=int, default=300000)
+    add_server_arguments(parser)
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per URL and round")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of measures, with and without the writer")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--misses", type=int, default=30, help="cache misses measured in process, each page")
     parser.add_argument("--pledge-rate", type=float, default=10.0, help="the writer's pledges a second")

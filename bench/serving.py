@@ -200,3 +200,13 @@ def report(label, rounds):
             f"{summary[name]['ratio']:>8.3f}"
         )
     return summary
+
+
+def add_server_arguments(parser):
+    """The options every served benchmark shares: its data set, database, cache and wrk's load."""
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--projects", type=int, default=10000)
+    parser.add_argument("--pledges", type=int, default=300000)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")

@@ -106,7 +106,7 @@ NEED_FIELDS = ("pledged", "received", "missing", "supporters")
 PROJECT_FIELDS = ("cash_target", "cash_pledged", "cash_received", "cash_missing", "supporters")
 
 
-def _as_stored(value, field):
+def _as_stored(value):
     """A summed value as its column would store it (2 decimal places), so that 5 and 5.00 agree."""
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.01"))
@@ -121,7 +121,7 @@ def find_drift(*, chunk=2000):
     for need in needs_with_summed_progress(Need.objects.order_by("pk")).iterator(chunk_size=chunk):
         stored = stored_needs.get(need.pk)
         for field in NEED_FIELDS:
-            summed = _as_stored(getattr(need, field), field)
+            summed = _as_stored(getattr(need, field))
             # A need without a row reads as nothing pledged, everything missing (progress.py).
             kept = getattr(stored, field) if stored else (need.target_quantity if field == "missing" else 0)
             if kept != summed:
@@ -132,7 +132,7 @@ def find_drift(*, chunk=2000):
         stored = stored_projects.get(project.pk)
         cash_missing = max(project.cash_target - project.cash_pledged, Decimal("0"))
         for field in PROJECT_FIELDS:
-            summed = _as_stored(cash_missing if field == "cash_missing" else getattr(project, field), field)
+            summed = _as_stored(cash_missing if field == "cash_missing" else getattr(project, field))
             kept = getattr(stored, field) if stored else 0
             if kept != summed:
                 drift.append(Drift("project", project.pk, field, kept, summed))

@@ -14,6 +14,12 @@ from donations.totals import refresh_project_totals
 from projects.tests.factories import ProjectFactory
 
 
+def refreshed(project, create):
+    """What every service that writes progress does last: the project's stored totals refreshed."""
+    if create:
+        refresh_project_totals(project)
+
+
 class NeedFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     kind = Need.Kind.MATERIAL
@@ -26,10 +32,7 @@ class NeedFactory(factory.django.DjangoModelFactory):
         model = Need
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def totals(obj, create, extracted, **kwargs):
-        if create:
-            refresh_project_totals(obj.project)
+    totals = factory.PostGeneration(lambda need, create, extracted, **kwargs: refreshed(need.project, create))
 
     class Params:
         cash = factory.Trait(
@@ -52,7 +55,7 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     def event(obj, create, extracted, **kwargs):
         if create:
             PledgeEvent.objects.create(pledge=obj, from_status="", to_status=obj.status, actor=obj.donor)
-            refresh_project_totals(obj.need.project)
+        refreshed(obj.need.project, create)
 
 
 class ReceptionFactory(factory.django.DjangoModelFactory):
@@ -65,7 +68,6 @@ class ReceptionFactory(factory.django.DjangoModelFactory):
         model = Reception
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def totals(obj, create, extracted, **kwargs):
-        if create:
-            refresh_project_totals(obj.need.project)
+    totals = factory.PostGeneration(
+        lambda reception, create, extracted, **kwargs: refreshed(reception.need.project, create)
+    )
