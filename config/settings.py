@@ -236,7 +236,8 @@ CONTENT_SECURITY_POLICY = {
 # right for one process only: the API's response cache is then off unless asked for.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache, reusing its Redis client (core/redis_cache.py).
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiwizi"}}
 
@@ -244,6 +245,12 @@ else:
 # after every commit that changes them (core/cache_versions.py); see README "API".
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=bool(REDIS_URL))
 API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "3600"))
+# Public pages (list, project, community, feeds, badge, card, report) served from the same cache
+# under the same versions (core/page_cache.py), for anonymous visitors and members who see them
+# as the public does. An entry lives at most PAGE_CACHE_SECONDS, so that what a page dates from
+# today ("generated on", a report's date) is at most that old; a commit replaces it at once.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=bool(REDIS_URL))
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # How many proxies we run in front of the app (a load balancer, nginx): the client's address for
 # every rate limit is read that many hops from the right of X-Forwarded-For. 0 (the default)

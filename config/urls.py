@@ -5,6 +5,8 @@ from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from api import errors as api_errors
 from core.nul_bytes import NulCharacterRefused
@@ -41,6 +43,7 @@ def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says: the icon's static (hashed) address."""
     return HttpResponsePermanentRedirect(static_url("favicon.svg"))
 
+
 urlpatterns = [
     path("favicon.ico", favicon),
     *(
@@ -48,7 +51,12 @@ urlpatterns = [
         for app, models in MOVED_ADMIN_MODELS.items()
     ),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher posts without a CSRF token: it is in every page, and the shared
+    # pages kept for every visitor (core/page_cache.py) must hold no visitor's token. What a
+    # forged post could do is set the visitor's language cookie and send them to a page of this
+    # site (set_language only redirects to our own host): no data, no account, nothing a second
+    # click on the switcher does not undo. Django's own URL name and address, as before.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("pages.urls")),

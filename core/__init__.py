@@ -3,6 +3,7 @@
 - `errors.py`: domain errors, raised by services with a message for the member;
 - `hooks.py`: how a lower app lets higher ones act on its events without importing them;
 - `cache_versions.py`: versions of what public reads show, changed after each commit;
+- `page_cache.py`: public pages kept in the shared cache under those versions;
 - `currencies.py`: the currencies a project collects in, and their decimals;
 - `formatting.py`: amounts and quantities as pages, PDFs and feeds print them
   (also template filters, `{% load tiwizi %}`);

@@ -77,7 +77,7 @@ def member_erase(*, member):
     """The member's pledges stay, with their receptions, statuses and history, so that every
     total stays as it was; they become anonymous, and their messages (the donor's own words)
     are erased. Refusing is not this app's business."""
-    projects = list(Project.objects.filter(needs__pledges__donor=member).distinct().only("slug"))
+    projects = list(Project.objects.filter(needs__pledges__donor=member).distinct().select_related("community"))
     Pledge.objects.filter(donor=member).update(visibility=Pledge.Visibility.ANONYMOUS, message="")
     # Supporters' lists name public donors and show messages.
     for project in projects:

@@ -210,7 +210,7 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     )
     _record_event(pledge, from_status="", to_status=Pledge.Status.PLEDGED, actor=donor)
     refresh_project_totals(project)
-    cache_versions.project_changed(project)
+    cache_versions.progress_changed(project)
     return pledge
 
 
@@ -248,7 +248,7 @@ def pledge_cancel(*, pledge, actor, reason=""):
     pledge.save(update_fields=["status", "cancellation_reason"])
     _record_event(pledge, from_status=from_status, to_status=Pledge.Status.CANCELLED, actor=actor, note=reason)
     refresh_project_totals(project)
-    cache_versions.project_changed(project)
+    cache_versions.progress_changed(project)
     return pledge
 
 
@@ -329,7 +329,7 @@ def reception_record(*, pledge, actor, quantity, received_on=None, note=""):
     # The project is locked: thresholds crossed by this reception are recorded exactly once,
     # read from the totals just refreshed.
     record_thresholds(project=project, need=pledge.need)
-    cache_versions.project_changed(project)
+    cache_versions.progress_changed(project)
     return reception
 
 

@@ -10,6 +10,7 @@ donations.hooks.threshold_reached, which publishing turns into a line of the tim
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F
 
+from core import cache_versions
 from donations import hooks
 from donations.models import NeedTotals, ProgressThreshold
 
@@ -69,4 +70,7 @@ def record_thresholds(*, project, need):
                 raise
             continue
         recorded.append(threshold)
+    if recorded:
+        # A line on the project's timeline: its page's frame changes, not only its progress.
+        cache_versions.project_changed(project)
     return recorded

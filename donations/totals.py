@@ -25,11 +25,11 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
 
-from donations.models import QUANTITY_FIELD, Need, NeedTotals, ProjectTotals
+from donations.models import QUANTITY_FIELD, CardRefund, Need, NeedTotals, Pledge, ProjectTotals, Reception
 from donations.progress import (
     bar_percent_annotations,
     needs_with_summed_progress,
@@ -85,7 +85,23 @@ def refresh_project_totals(project):
 def refresh_all_totals():
     """Every project's totals from their definition: after bulk writes that bypass the services
     (demo, generated load data) and for verify_totals --repair. Not for the request path."""
+    _analyze_progress_tables()
     _refresh(Project.objects.all())
+
+
+def _analyze_progress_tables():
+    """After a bulk load PostgreSQL's statistics may still say the tables are empty, and its plan
+    for the sums of every project then scans all pledges once per project. Measured on the
+    generated data (10 000 projects, 300 000 pledges): still running after 13 minutes without,
+    10 s with. ANALYZE reads a sample of each table, our own uncommitted rows included."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        model._meta.db_table for model in (Project, Need, NeedTotals, ProjectTotals, Pledge, Reception, CardRefund)
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Member
+from core import cache_versions
 from core.errors import DomainError, NotAllowed
 from donations.models import Pledge
 from moderation import permissions
@@ -350,7 +351,9 @@ def member_suspend(*, actor, community, member, reason):
         required_message=_("Say why the member is suspended."),
     )
     _check_suspendable(actor, community, member)
-    Membership.objects.get_or_create(community=community, member=member)
+    _membership, created = Membership.objects.get_or_create(community=community, member=member)
+    if created:
+        cache_versions.community_members_changed(community)  # its page counts its members
     membership = Membership.objects.select_for_update().get(community=community, member=member)
     if membership.is_suspended:
         return membership

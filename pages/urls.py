@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.community, name="community"),
     path("p/<slug:slug>/", views.project, name="project"),
+    path("p/<slug:slug>/supporters/", views.supporters, name="supporters"),
     path("p/<slug:slug>/manage/", views.dashboard, name="dashboard"),
     path("me/pledges/", views.my_pledges, name="my_pledges"),
     re_path(r"^@(?P<handle>[A-Za-z0-9_]+)/?$", views.profile, name="profile"),

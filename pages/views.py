@@ -4,25 +4,29 @@ page, a member's public profile, a lead's dashboard and a donor's pledges with t
 
 Each reads through the selectors of the apps it shows and writes nothing: every form on these
 pages posts to the page of the app that owns the write (donations, payments, projects,
-publishing, receipts).
+publishing, receipts). The public ones (list, project, community) are served from the shared
+cache to whoever sees them as the public does (core/page_cache.py, pages/shared.py).
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import selectors as member_selectors
 from accounts.models import Member
 from accounts.permissions import can_view_profile
+from core.page_cache import LiveParts, shared_page
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.forms import DonorCancelForm
 from donations.models import Need, Pledge
 from donations.progress import pledges_with_received
 from moderation import selectors as moderation_selectors
+from pages import shared
 from pages.forms import PledgeFilterForm, ProjectFilterForm
 from projects import permissions
 from projects import selectors as project_selectors
@@ -36,8 +40,14 @@ from receipts.selectors import donor_yearly_receipts, valid_receipts_prefetch
 PLEDGES_PER_PAGE = 50
 
 PROJECTS_PER_PAGE = 12
+# The project's page shows its latest pledges, and links to all of them when there are more: a
+# phone on a slow connection gets a short page (a retweet brings thousands of them), and each
+# pledge re-renders that list (core/page_cache.py, live parts).
+SUPPORTERS_SHOWN = 20
+SUPPORTERS_PER_PAGE = 50
 
 
+@shared_page(versions=shared.home_versions, personal=shared.home_personal)
 def home(request):
     form = ProjectFilterForm(request.GET)
     filters, sort = form.filters_and_sort()
@@ -47,23 +57,60 @@ def home(request):
     return render(request, "pages/home.html", {"form": form, "page": page, "filtered": bool(filters)})
 
 
-def project(request, slug):
-    project = visible_project(request, slug, read=publishing_selectors.project_detail)
-    supporters = donation_selectors.project_supporters(project=project)
-    for pledge in supporters:
+def _supporter_lines(request, project, pledges):
+    """(pledge, donor as the viewer may see them) for each pledge of the project."""
+    for pledge in pledges:
         # The project already holds its prefetched leads: asking it whether the viewer is a
         # lead costs no query, where each pledge's own copy would cost one.
         pledge.need.project = project
-    context = {
+    return [(pledge, pledge.donor_shown_to(request.user)) for pledge in pledges]
+
+
+def _project_live_context(request, project):
+    """What the live parts of a project's page show (its progress): the view's render and the
+    parts' own render (core/page_cache.py LiveParts) read the same."""
+    # One more than shown: whether the page links to every pledge.
+    supporters = donation_selectors.project_supporters(project=project, limit=SUPPORTERS_SHOWN + 1)
+    return {
         "project": project,
         "needs": project.needs.all(),
+        "supporters": _supporter_lines(request, project, supporters[:SUPPORTERS_SHOWN]),
+        "more_supporters": len(supporters) > SUPPORTERS_SHOWN,
+        # Collected, spent, balance: from the project's own annotations, no query (publishing/expenses.py).
+        "spending": project_spending(project),
+    }
+
+
+PROJECT_LIVE_TEMPLATES = {
+    "card": "pages/_project_card_meta.html",
+    "supporters-count": "pages/_project_supporters_count.html",
+    "progress": "pages/_project_progress.html",
+    "supporters": "pages/_project_supporters.html",
+}
+
+
+def project_live_parts(request, slug):
+    """The project page's live parts alone, for the shared cache: what a pledge changes."""
+    project = visible_project(request, slug, read=publishing_selectors.project_detail)
+    context = _project_live_context(request, project)
+    return {
+        name: render_to_string(template, context, request=request) for name, template in PROJECT_LIVE_TEMPLATES.items()
+    }
+
+
+@shared_page(
+    versions=shared.project_versions,
+    personal=shared.project_personal,
+    live=LiveParts(frame_versions=shared.project_frame_versions, render=project_live_parts),
+)
+def project(request, slug):
+    project = visible_project(request, slug, read=publishing_selectors.project_detail)
+    context = {
+        **_project_live_context(request, project),
         "leads": project.leads.all(),
-        "supporters": [(pledge, pledge.donor_shown_to(request.user)) for pledge in supporters],
         "viewer_is_lead": permissions.is_lead(request.user, project),
         "page_url": request.build_absolute_uri(project.get_absolute_url()),
         "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
-        # Collected, spent, balance: from the project's own annotations, no query (publishing/expenses.py).
-        "spending": project_spending(project),
         "milestones": timeline.project_milestones(project=project),
         "timeline": timeline.project_timeline_page(
             project=project, viewer=request.user, number=request.GET.get(timeline.PAGE_PARAMETER)
@@ -72,6 +119,19 @@ def project(request, slug):
     return render(request, "pages/project.html", context)
 
 
+@shared_page(versions=shared.project_versions, personal=shared.project_personal)
+def supporters(request, slug):
+    """Every standing pledge of a project, latest first, a page at a time: the project's page
+    shows the latest SUPPORTERS_SHOWN."""
+    project = visible_project(request, slug)
+    page = Paginator(donation_selectors.project_supporters_queryset(project=project), SUPPORTERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {"project": project, "page": page, "supporters": _supporter_lines(request, project, page.object_list)}
+    return render(request, "pages/supporters.html", context)
+
+
+@shared_page(versions=shared.community_versions, personal=shared.community_personal)
 def community(request, slug):
     try:
         community = project_selectors.community_detail(slug=slug, viewer=request.user)

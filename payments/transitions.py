@@ -140,7 +140,7 @@ def _confirm(project, pledge, payment, *, amount_minor, currency, reference, act
     # The project is locked (locked_rows): thresholds crossed by this payment are recorded once,
     # read from the totals just refreshed.
     record_thresholds(project=project, need=pledge.need)
-    cache_versions.project_changed(project)
+    cache_versions.progress_changed(project)
     return Outcome.APPLIED
 
 
@@ -184,7 +184,7 @@ def apply_refunded_total(project, pledge, payment, *, refunded_minor, reference,
         reason=_("Card refund of %(amount)s %(currency)s.") % {"amount": refund.quantity, "currency": payment.currency},
     )
     refresh_project_totals(project)
-    cache_versions.project_changed(project)
+    cache_versions.progress_changed(project)
     return Outcome.APPLIED
 
 

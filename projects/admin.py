@@ -86,6 +86,24 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("member", "community")
     list_select_related = ("member", "community")
 
+    # A community's page shows its number of members and its moderators; a membership moved to
+    # another community changes both communities' pages.
+    def save_model(self, request, obj, form, change):
+        before = Membership.objects.select_related("community").get(pk=obj.pk).community if change else None
+        super().save_model(request, obj, form, change)
+        for community in {before, obj.community} - {None}:
+            cache_versions.community_members_changed(community)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        cache_versions.community_members_changed(obj.community)
+
+    def delete_queryset(self, request, queryset):
+        communities = list(Community.objects.filter(memberships__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for community in communities:
+            cache_versions.community_members_changed(community)
+
 
 class ProjectTransitionInline(ReadOnlyInline):
     model = ProjectTransition
@@ -163,9 +181,11 @@ class ProjectAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        # A corrected country or category moves it between filtered lists: those it leaves change too.
+        was_on = cache_versions.lists_of(Project.objects.select_related("community").get(pk=obj.pk)) if change else ()
         super().save_model(request, obj, form, change)
-        # Corrections (and its needs' wording, saved with it) show in the API at once.
-        cache_versions.project_changed(obj)
+        # Corrections (and its needs' wording, saved with it) show in the API and pages at once.
+        cache_versions.project_changed(obj, was_on=was_on)
 
     def has_delete_permission(self, request, obj=None):
         # Projects are cancelled, with a reason donors read, never deleted.

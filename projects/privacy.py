@@ -62,12 +62,15 @@ def member_erase(*, member):
             )
             % {"projects": ", ".join(f"“{title}”" for title in alone)}
         )
-    led = list(Project.objects.filter(leads=member).only("slug"))
+    led = list(Project.objects.filter(leads=member).select_related("community"))
     LeadRow.objects.filter(member=member).delete()
-    moderated = Membership.objects.filter(member=member, role=Membership.Role.MODERATOR).exists()
+    memberships = list(Membership.objects.filter(member=member).select_related("community"))
     Membership.objects.filter(member=member).delete()
-    # The project lists and details name their leads, and communities their moderators.
+    # The project lists and details name their leads, and communities their moderators; a
+    # community's page counts its members.
     for project in led:
         cache_versions.project_changed(project)
-    if moderated:
+    for membership in memberships:
+        cache_versions.community_members_changed(membership.community)
+    if any(membership.role == Membership.Role.MODERATOR for membership in memberships):
         cache_versions.community_changed()

@@ -63,7 +63,7 @@ def project_create_draft(*, creator, community, title, country, category, curren
 @transaction.atomic
 def project_update(*, project, actor, **fields):
     """Leads edit the project's description. The currency is fixed once money is pledged."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(of=("self",)).select_related("community").get(pk=project.pk)
     if not permissions.can_manage_project(actor, project):
         raise NotAllowed(_("Only the project's leads may edit it."))
     if "currency" in fields and fields["currency"] != project.currency:
@@ -71,11 +71,13 @@ def project_update(*, project, actor, **fields):
         hooks.currency_changing(project=project)
     if uploads.is_new_upload(fields.get("cover_image")):
         fields["cover_image"] = uploads.process_cover(fields["cover_image"])
+    # A new country or category moves it between filtered lists: the ones it leaves change too.
+    was_on = cache_versions.lists_of(project)
     for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean()
     project.save()
-    cache_versions.project_changed(project)
+    cache_versions.project_changed(project, was_on=was_on)
     return project
 
 
@@ -117,6 +119,7 @@ def project_transition(*, project, actor, to_status, note=""):
             raise DomainError(_("Say why the project is cancelled: donors will read it."), field="note")
         project.cancellation_reason = note
     hooks.project_moving(project=project, to_status=to_status)
+    was_on = cache_versions.lists_of(project)  # the list of its old status changes too
     from_status = project.status
     project.status = to_status
     if to_status == Project.Status.OPEN and project.opened_at is None:
@@ -127,13 +130,15 @@ def project_transition(*, project, actor, to_status, note=""):
     )
     if to_status == Project.Status.CANCELLED:
         hooks.project_cancelled(project=project, actor=actor, reason=note)
-    cache_versions.project_changed(project)
+    cache_versions.project_changed(project, was_on=was_on)
     return project
 
 
 @transaction.atomic
 def community_join(*, community, member):
-    membership, _created = Membership.objects.get_or_create(community=community, member=member)
+    membership, created = Membership.objects.get_or_create(community=community, member=member)
+    if created:
+        cache_versions.community_members_changed(community)
     return membership
 
 
@@ -146,4 +151,6 @@ def community_create(*, name, slug, hashtag="", description="", moderators=()):
         Membership.objects.update_or_create(
             community=community, member=moderator, defaults={"role": Membership.Role.MODERATOR}
         )
+    # The home list's community filter offers it.
+    cache_versions.community_changed()
     return community

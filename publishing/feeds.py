@@ -4,7 +4,8 @@ A feed is read by anyone, signed in or not, so it shows what an anonymous visito
 public projects (ProjectQuerySet.public: not hidden by moderation), and of their timeline the
 updates published for everyone, the milestones, the progress thresholds and the expenses.
 Updates for supporters only, drafts and updates hidden by moderation never appear. Two queries
-per feed, whatever the number of entries.
+per feed, whatever the number of entries; none when served from the shared cache (core/page_cache.py),
+under the version of the project's content, or of the community (which each of its projects changes).
 """
 
 from urllib.parse import urlsplit
@@ -20,12 +21,16 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from core import cache_versions
 from core.formatting import money, quantity
+from core.page_cache import shared_page
 from projects import permissions
 from projects.models import Community, Project
 from publishing.models import Milestone, TimelineEntry
 
 ENTRIES_PER_FEED = 30
+# Feed readers poll every quarter of an hour or so: a proxy may keep a feed a few minutes.
+FEED_MAX_AGE = 300
 SITE_HOST = urlsplit(settings.SITE_URL).hostname or "localhost"
 FEED_KINDS = (
     TimelineEntry.Kind.UPDATE,
@@ -210,3 +215,17 @@ class CommunityFeed(TimelineFeed):
 
     def item_title(self, entry):
         return f"{entry.project.title} — {entry_title(entry)}"
+
+
+def _project_feed_versions(request, slug):
+    # A project's feed shows its timeline, not its progress: a pledge leaves it cached.
+    return [cache_versions.project_content_key(slug), cache_versions.COMMUNITIES]
+
+
+def _community_feed_versions(request, slug):
+    return [cache_versions.community_key(slug), cache_versions.COMMUNITIES]
+
+
+# The views: a feed is the same for everyone (an anonymous visitor's view, whoever asks).
+project_feed = shared_page(versions=_project_feed_versions, max_age=FEED_MAX_AGE)(ProjectFeed())
+community_feed = shared_page(versions=_community_feed_versions, max_age=FEED_MAX_AGE)(CommunityFeed())

@@ -42,5 +42,5 @@ def member_erase(*, member):
     their projects' timelines, signed "a deleted member"."""
     UpdateEmailOptOut.objects.filter(member=member).delete()
     UpdateEmail.objects.filter(member=member).exclude(status=UpdateEmail.Status.SENDING).delete()
-    for project in Project.objects.filter(updates__author=member).distinct().only("slug"):
+    for project in Project.objects.filter(updates__author=member).distinct().select_related("community"):
         cache_versions.project_changed(project)

@@ -1,12 +1,18 @@
 """What a project shows outside its page: the social card, the progress badge, the progress
-report (PDF). Feeds are in publishing/feeds.py."""
+report (PDF). Feeds are in publishing/feeds.py.
+
+Each is the same for everyone who may see a public project: served from the shared cache under
+the project's version (core/page_cache.py), COMMUNITIES for the community's hashtag (card) and
+name (report) and for `everything_changed`. A hit reads no row."""
 
 import hashlib
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
+from core import cache_versions
+from core.page_cache import shared_page
 from donations.progress import projects_with_progress
 from projects.models import Project
 from projects.page_access import visible_project
@@ -20,21 +26,28 @@ from publishing.social_card import card_file
 CARD_MAX_AGE_VERSIONED = 7 * 24 * 3600
 CARD_MAX_AGE = 300
 BADGE_MAX_AGE = 300
+REPORT_MAX_AGE = 300
 
 
+def project_versions(request, slug):
+    return [cache_versions.project_key(slug), cache_versions.COMMUNITIES]
+
+
+@shared_page(versions=project_versions)
 def social_card(request, slug):
     project = visible_project(request, slug, read=selectors.project_detail)
     path, digest = card_file(project)
     etag = f'"{digest}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
+        # Read whole (tens of kilobytes), not streamed: the shared cache keeps the bytes.
         try:
-            response = FileResponse(path.open("rb"), content_type="image/png")
+            response = HttpResponse(path.read_bytes(), content_type="image/png")
         except FileNotFoundError:
             # Replaced by a newer card between our check and our read: draw (or find) it again.
             path, digest = card_file(project)
             etag = f'"{digest}"'
-            response = FileResponse(path.open("rb"), content_type="image/png")
+            response = HttpResponse(path.read_bytes(), content_type="image/png")
     response["ETag"] = etag
     public = project.is_public
     max_age = CARD_MAX_AGE_VERSIONED if request.GET.get("v") == digest else CARD_MAX_AGE
@@ -42,6 +55,7 @@ def social_card(request, slug):
     return response
 
 
+@shared_page(versions=project_versions)
 def badge(request, slug):
     read = projects_with_progress(Project.objects.select_related("community")).get
     project = visible_project(request, slug, read=read)
@@ -58,10 +72,15 @@ def badge(request, slug):
     return response
 
 
+@shared_page(versions=project_versions)
 def progress_report(request, slug):
     project = visible_project(request, slug, read=selectors.project_detail)
     pdf = render_report_pdf(project)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="tiwizi-{project.slug}-report.pdf"'
-    patch_cache_control(response, private=True, max_age=0)
+    if project.is_public:
+        # The same for everyone, and dated: a proxy may keep it a few minutes.
+        patch_cache_control(response, public=True, max_age=REPORT_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, max_age=0)
     return response

@@ -6,8 +6,8 @@ app_name = "publishing"
 
 urlpatterns = [
     # Sharing: feeds, social card, badge, progress report.
-    path("p/<slug:slug>/feed.atom", feeds.ProjectFeed(), name="feed"),
-    path("c/<slug:slug>/feed.atom", feeds.CommunityFeed(), name="community_feed"),
+    path("p/<slug:slug>/feed.atom", feeds.project_feed, name="feed"),
+    path("c/<slug:slug>/feed.atom", feeds.community_feed, name="community_feed"),
     path("p/<slug:slug>/card.png", sharing_views.social_card, name="card"),
     path("p/<slug:slug>/badge.svg", sharing_views.badge, name="badge"),
     path("p/<slug:slug>/report.pdf", sharing_views.progress_report, name="report"),

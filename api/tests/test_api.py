@@ -398,7 +398,7 @@ def _redis_url():
 
 def test_throttle_and_cache_share_one_redis_round_trip(settings, frozen_clock, django_capture_on_commit_callbacks):
     """What production runs: the response cache and the throttle counters in Redis."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url()}}
+    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": _redis_url()}}
     settings.API_RESPONSE_CACHE = True
     _rates(settings, anonymous="3/minute")
     cache.clear()

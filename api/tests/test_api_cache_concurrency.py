@@ -5,16 +5,15 @@ equals the sums computed in SQL from the rows: no stale entry survives the last 
 commit is forced to come while the readers read: its transaction stays open until they have.
 """
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import MemberFactory
-from core.tests.concurrency import JOIN_TIMEOUT, run_together
+from core.tests.concurrency import run_with_last_commit_open
 from donations.models import Pledge
 from donations.progress import needs_with_progress
 from donations.services import pledge_create, reception_record
@@ -42,52 +41,38 @@ def test_cached_progress_equals_the_sql_sums_after_concurrent_writes(settings):
     reader.get("/api/v1/projects/")  # the cache holds the empty project's progress
     reader.get("/api/v1/projects/concurrence/")
 
-    others_done = threading.Barrier(WRITERS, timeout=JOIN_TIMEOUT)
-    last_write_open = threading.Barrier(1 + READERS, timeout=JOIN_TIMEOUT)
-    read_while_open = threading.Barrier(1 + READERS, timeout=JOIN_TIMEOUT)
-    seen_while_open = []
-
     def write_round(donor, number):
         pledge = pledge_create(donor=donor, need=cash, quantity=Decimal("100"), channel="bank_transfer")
         pledge_create(donor=donor, need=material, quantity=Decimal("2"), channel=Pledge.Channel.DROP_OFF)
         if number % 2:
             reception_record(pledge=pledge, actor=lead, quantity=Decimal("40"))
 
-    def write(donor, last):
-        for number in range(PLEDGES_PER_WRITER - 1 if last else PLEDGES_PER_WRITER):
+    def write(donor, rounds):
+        for number in range(rounds):
             write_round(donor, number)
-        others_done.wait()
-        if last:
-            # The last commit of all, its transaction held open while the readers read: what they
-            # read (and cache) then must not be served once it has committed.
-            with transaction.atomic():
-                write_round(donor, PLEDGES_PER_WRITER - 1)
-                last_write_open.wait()
-                read_while_open.wait()
 
     def read():
         client = APIClient()
         for _ in range(READS_PER_READER):
             assert client.get("/api/v1/projects/").status_code == 200
             assert client.get("/api/v1/projects/concurrence/").status_code == 200
-        last_write_open.wait()
-        try:
-            listed = next(
-                row for row in client.get("/api/v1/projects/").json()["results"] if row["slug"] == "concurrence"
-            )
-            detail = client.get("/api/v1/projects/concurrence/").json()
-            seen_while_open.append(
-                (Decimal(listed["progress"]["cash_pledged"]), Decimal(detail["progress"]["cash_pledged"]))
-            )
-        finally:
-            read_while_open.wait()
 
-    jobs = {
-        f"writer-{index}": lambda donor=donor, index=index: write(donor, last=index == 0)
-        for index, donor in enumerate(donors)
-    }
-    jobs.update({f"reader-{index}": read for index in range(READERS)})
-    run_together(jobs, refused=())
+    def read_progress():
+        client = APIClient()
+        listed = next(row for row in client.get("/api/v1/projects/").json()["results"] if row["slug"] == "concurrence")
+        detail = client.get("/api/v1/projects/concurrence/").json()
+        return (Decimal(listed["progress"]["cash_pledged"]), Decimal(detail["progress"]["cash_pledged"]))
+
+    seen_while_open = run_with_last_commit_open(
+        # The first writer's last round is the last commit of all.
+        writes=[
+            partial(write, donor, PLEDGES_PER_WRITER - 1 if index == 0 else PLEDGES_PER_WRITER)
+            for index, donor in enumerate(donors)
+        ],
+        last_write=lambda: write_round(donors[0], PLEDGES_PER_WRITER - 1),
+        reads=[read] * READERS,
+        read_while_open=read_progress,
+    )
 
     # The readers did read while the last write was still open: all but its pledge.
     before_the_last = Decimal("100") * (WRITERS * PLEDGES_PER_WRITER - 1)

@@ -14,6 +14,8 @@ time, and a test that fails when one of them crashes or hangs, or when they neve
   (all, by default) waiting for a lock behind that transaction, directly or queued behind one
   another, and only then rolls it back. So they were all inside the contended section at once;
   if the code under test no longer takes the lock, they never wait and the test fails.
+- A cache between writers and readers: `run_with_last_commit_open` holds the last commit open
+  while the readers read, so that what they store then is from before it.
 - Interleavings of their own: `meanwhile(workers, *holders)` runs while the workers do, instead
   of that wait, with `wait_until_blocked`, `Holder.release`, `Workers.wait_until_ended`, `held`
   and events inside the jobs. Locks still held when it returns are released.
@@ -22,6 +24,7 @@ time, and a test that fails when one of them crashes or hangs, or when they neve
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import connection, connections, transaction
 
@@ -262,3 +265,38 @@ def run_together(jobs, *, refused=(DomainError,), holding=(), blocked=None, mean
         errors.append(AssertionError(f"workers ended without an outcome: {set(workers.jobs) - set(workers.outcomes)}"))
     _raise_all(errors)
     return workers.outcomes
+
+
+def run_with_last_commit_open(*, writes, last_write, reads, read_while_open):
+    """Writers and readers of the same rows through a cache, the last commit coming while the
+    readers read. Every callable of `writes` (one writer each) and of `reads` (one reader each)
+    runs together (`run_together`); once every writer has done, the first one runs `last_write()`
+    in a transaction that stays open until each reader has run `read_while_open()` once, so what
+    they read (and may store) then dates from before that commit. Returns the readers' results
+    of `read_while_open`, one per reader."""
+    writers_done = threading.Barrier(len(writes), timeout=JOIN_TIMEOUT)
+    last_write_open = threading.Barrier(1 + len(reads), timeout=JOIN_TIMEOUT)
+    read_while_last_open = threading.Barrier(1 + len(reads), timeout=JOIN_TIMEOUT)
+    seen_while_open = []
+
+    def write(do_writes, last):
+        do_writes()
+        writers_done.wait()
+        if last:
+            with transaction.atomic():
+                last_write()
+                last_write_open.wait()
+                read_while_last_open.wait()
+
+    def read(do_reads):
+        do_reads()
+        last_write_open.wait()
+        try:
+            seen_while_open.append(read_while_open())
+        finally:
+            read_while_last_open.wait()
+
+    jobs = {f"writer-{index}": partial(write, do_writes, index == 0) for index, do_writes in enumerate(writes)}
+    jobs.update({f"reader-{index}": partial(read, do_reads) for index, do_reads in enumerate(reads)})
+    run_together(jobs, refused=())
+    return seen_while_open

@@ -316,5 +316,44 @@ def test_project_page_queries_do_not_grow_with_needs_or_pledges(client, login, d
 
     assert project.needs.count() == 60
     assert Pledge.objects.filter(need__project=project).count() == 60
-    assert len(response.context["supporters"]) == 60
+    assert len(response.context["supporters"]) == 20  # the latest; the rest on the supporters' page
+    assert response.context["more_supporters"]
     assert few == many
+
+
+# --- Supporters: the latest on the project's page, every pledge on its own page ---------------------
+
+
+@pytest.mark.django_db
+def test_the_project_page_shows_the_latest_supporters_and_links_to_every_pledge(client, in_english):
+    project = ProjectFactory(slug="bibliotheque", status="open")
+    books = NeedFactory(project=project, label="Livres")
+    for number in range(55):
+        PledgeFactory(need=books, donor__handle=f"lectrice_{number:02d}")
+
+    page = client.get("/p/bibliotheque/").content.decode()
+    shown = [number for number in range(55) if f"@lectrice_{number:02d}<" in page]
+    assert shown == list(range(35, 55))  # the 20 latest
+    assert 'href="/p/bibliotheque/supporters/"' in page
+
+    first = client.get("/p/bibliotheque/supporters/").content.decode()
+    second = client.get("/p/bibliotheque/supporters/?page=2").content.decode()
+    assert "55 pledges standing, latest first." in first
+    assert [number for number in range(55) if f"@lectrice_{number:02d}<" in first] == list(range(5, 55))
+    assert [number for number in range(55) if f"@lectrice_{number:02d}<" in second] == list(range(5))
+    assert "Page 1 of 2" in first
+
+
+@pytest.mark.django_db
+def test_a_project_with_few_pledges_links_to_no_other_page(client, in_english):
+    project = ProjectFactory(slug="puits", status="open")
+    PledgeFactory.create_batch(20, need=NeedFactory(project=project))
+
+    assert "/p/puits/supporters/" not in client.get("/p/puits/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_supporters_page_of_a_draft_is_not_found(client):
+    ProjectFactory(slug="brouillon", status="draft")
+
+    assert client.get("/p/brouillon/supporters/").status_code == 404

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 # At most, on a miss, for the heaviest viewer of each page (a member: session, member, roles).
 BUDGETS = {
     "project": 14,
+    "supporters": 10,
     "home": 10,
     "community": 12,
     "feed": 8,
@@ -37,6 +38,7 @@ def urls(project):
     community = f"/c/{project.community.slug}/"
     return {
         "project": base,
+        "supporters": f"{base}supporters/",
         "home": "/",
         "community": community,
         "feed": f"{base}feed.atom",

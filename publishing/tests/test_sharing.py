@@ -107,7 +107,7 @@ def card(client):
     response = client.get("/p/tighzit/card.png")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    return response, b"".join(response.streaming_content)
+    return response, response.content
 
 
 @pytest.mark.django_db
