@@ -65,8 +65,14 @@ PAGE_MAX_AGE = 30
 FRAME = ":frame"
 SITE_HEADER = "site-header"
 SITE_HEADER_TEMPLATE = "includes/site_header.html"
-PART = re.compile(r"<!--personal:(?P<name>[a-z-]+)-->.*?<!--/personal:(?P=name)-->", re.DOTALL)
-LIVE_PART = re.compile(r"<!--live:(?P<name>[a-z-]+)-->.*?<!--/live:(?P=name)-->", re.DOTALL)
+# The two kinds of marked parts of a page: a visitor's own ("personal"), and what changes often
+# ("live", see LiveParts).
+PERSONAL = "personal"
+LIVE = "live"
+MARKED = {
+    kind: re.compile(rf"<!--{kind}:(?P<name>[a-z-]+)-->.*?<!--/{kind}:(?P=name)-->", re.DOTALL)
+    for kind in (PERSONAL, LIVE)
+}
 
 # What a stored response keeps besides its body.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "ETag", "Last-Modified")
@@ -76,9 +82,15 @@ COMPRESSED_FROM_BYTES = 200
 COMPRESSED_TYPES = ("text/", "application/atom+xml", "image/svg+xml", "application/json")
 
 
-def personal_part(name, html):
+def _marked(kind, name, html):
     """`html` marked as the part `name` of a page, as the templates mark it."""
-    return f"<!--personal:{name}-->{html}<!--/personal:{name}-->"
+    return f"<!--{kind}:{name}-->{html}<!--/{kind}:{name}-->"
+
+
+def _with_parts(content, kind, parts):
+    """The page's body (bytes) with each part of that kind replaced by `parts[name]`, still marked."""
+    html = MARKED[kind].sub(lambda match: _marked(kind, match["name"], parts[match["name"]]), content.decode())
+    return html.encode()
 
 
 class LiveParts:
@@ -95,11 +107,6 @@ class LiveParts:
     def __init__(self, *, frame_versions, render):
         self.frame_versions = frame_versions
         self.render = render
-
-
-def live_part(name, html):
-    """`html` marked as the live part `name` of a page."""
-    return f"<!--live:{name}-->{html}<!--/live:{name}-->"
 
 
 def shared_page(*, versions, personal=None, live=None, max_age=PAGE_MAX_AGE):
@@ -188,10 +195,7 @@ def _entry(request, version_keys, view, args, kwargs, live):
         elif frame is not None and frame["versions"] == frame_tokens:
             parts = _as_anonymous(request, live.render, args, kwargs)
             if parts is not None:
-                content = LIVE_PART.sub(
-                    lambda match: live_part(match["name"], parts[match["name"]]), frame["content"].decode()
-                ).encode()
-                return _store(key, tokens, content, frame["headers"])
+                return _store(key, tokens, _with_parts(frame["content"], LIVE, parts), frame["headers"])
     response = _as_anonymous(request, view, args, kwargs)
     # A streamed body is not read here: closing the response would signal the request's end.
     if response.status_code != 200 or response.cookies or response.streaming:
@@ -222,7 +226,7 @@ def _store(key, tokens, content, headers):
         "content": content,
         "gzipped": _gzipped(content, content_type),
         "headers": headers,
-        "parts": sorted({match["name"] for match in PART.finditer(content.decode())}) if is_html else [],
+        "parts": sorted({match["name"] for match in MARKED[PERSONAL].finditer(content.decode())}) if is_html else [],
     }
     cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     return entry
@@ -256,8 +260,7 @@ def _serve(request, entry, parts, max_age):
     headers = entry["headers"]
     if request.user.is_authenticated and entry["parts"]:
         shown = {SITE_HEADER: render_to_string(SITE_HEADER_TEMPLATE, request=request), **parts}
-        html = PART.sub(lambda match: personal_part(match["name"], shown[match["name"]]), entry["content"].decode())
-        response = HttpResponse(html, content_type=headers["Content-Type"])
+        response = HttpResponse(_with_parts(entry["content"], PERSONAL, shown), content_type=headers["Content-Type"])
         return _own(response)
     gzipped = entry.get("gzipped")  # entries stored before it was kept have none
     if gzipped is not None and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):

@@ -125,6 +125,12 @@ def receive_in_full(capture, pledged, lead):
     return committed(capture, reception_record, pledge=pledged, actor=lead, quantity=pledged.quantity)
 
 
+def flagged_until_hidden(capture, **flag):
+    """As many members flag it as hide it."""
+    for reporter in MemberFactory.create_batch(settings.FLAG_HIDE_THRESHOLD):
+        committed(capture, flag_create, reporter=reporter, **flag)
+
+
 # --- Repeats cost nothing -----------------------------------------------------------------------------
 
 
@@ -277,15 +283,7 @@ def test_a_pledge_message_hidden_by_flags_leaves_the_cached_page_at_once(
     pledged = pledge(django_capture_on_commit_callbacks, world["cash"], message="Achetez chez Spam & Co")
     assert "Achetez chez Spam &amp; Co" in body(client.get("/p/tighzit/")).decode()
 
-    for reporter in MemberFactory.create_batch(settings.FLAG_HIDE_THRESHOLD):
-        committed(
-            django_capture_on_commit_callbacks,
-            flag_create,
-            reporter=reporter,
-            kind="pledge",
-            target_id=pledged.pk,
-            reason="spam",
-        )
+    flagged_until_hidden(django_capture_on_commit_callbacks, kind="pledge", target_id=pledged.pk, reason="spam")
 
     assert "Spam" not in body(client.get("/p/tighzit/")).decode()
 
@@ -294,15 +292,9 @@ def test_a_project_hidden_by_flags_leaves_every_cached_page_at_once(client, worl
     for url in ("/", "/c/atlas/", "/?country=MA", "/p/tighzit/"):
         assert "Classe de Tighzit" in text(client.get(url)), url
 
-    for reporter in MemberFactory.create_batch(settings.FLAG_HIDE_THRESHOLD):
-        committed(
-            django_capture_on_commit_callbacks,
-            flag_create,
-            reporter=reporter,
-            kind="project",
-            target_id=world["tighzit"].pk,
-            reason="fraud",
-        )
+    flagged_until_hidden(
+        django_capture_on_commit_callbacks, kind="project", target_id=world["tighzit"].pk, reason="fraud"
+    )
 
     for url in ("/", "/c/atlas/", "/?country=MA"):
         assert "Classe de Tighzit" not in text(client.get(url)), url
