@@ -14,6 +14,7 @@ from accounts.services import token_create
 from accounts.tests.factories import MemberFactory
 from api.tests.api_world import build_world
 from core import rates
+from core.tests.redis_server import reachable_redis_url
 from donations import services as donation_services
 from donations.models import Pledge
 from projects.models import Project
@@ -385,20 +386,9 @@ def test_the_docs_load_nothing_from_the_internet(client):
     assert "/api/v1/projects/{slug}/transition/" in schema["paths"]
 
 
-def _redis_url():
-    import redis
-
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI has one)")
-    return url
-
-
 def test_throttle_and_cache_share_one_redis_round_trip(settings, frozen_clock, django_capture_on_commit_callbacks):
     """What production runs: the response cache and the throttle counters in Redis."""
-    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": _redis_url()}}
+    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": reachable_redis_url()}}
     settings.API_RESPONSE_CACHE = True
     _rates(settings, anonymous="3/minute")
     cache.clear()

@@ -1,19 +1,14 @@
 """The Redis cache of production (core/redis_cache.py): Django's, with its client built once."""
 
 import pytest
-import redis
 from django.core.cache import caches
 
-URL = "redis://127.0.0.1:6379/14"
+from core.tests.redis_server import reachable_redis_url
 
 
 @pytest.fixture
 def redis_cache(settings):
-    try:
-        redis.Redis.from_url(URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI has one)")
-    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": URL}}
+    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": reachable_redis_url()}}
     cache = caches["default"]
     cache.clear()
     yield cache
