@@ -135,7 +135,13 @@ def test_a_link_whose_address_another_account_took_meanwhile_attaches_nothing():
     assert Member.objects.get(handle="third").email is None
 
 
-@pytest.mark.parametrize("token", ["not-a-token", signing.dumps({"member": 1, "email": "x@example.org"}, salt="other")])
+# Named ids: a signed token carries the time it was made, and pytest-xdist's workers must collect
+# the same test names.
+@pytest.mark.parametrize(
+    "token",
+    ["not-a-token", signing.dumps({"member": 1, "email": "x@example.org"}, salt="other")],
+    ids=["not a token", "signed with another salt"],
+)
 def test_a_forged_link_attaches_nothing(token):
     member = MemberFactory(email=None)
 
