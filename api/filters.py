@@ -87,6 +87,7 @@ class LeadPledgeFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Pledge.Status.choices)
     need = IdFilter(label=_("Need (its id)"))
     channel = filters.ChoiceFilter(choices=Pledge.Channel.choices)
+    search = filters.CharFilter(label=_("A pledge's reference (TWZ-…), or part of a donor's handle"), max_length=40)
 
     class Meta:
         model = Pledge

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from api import errors
 from api.views.communities import CommunityViewSet
+from api.views.giving import ProjectGivingView
 from api.views.members import MemberViewSet, MeView
 from api.views.needs import NeedViewSet
 from api.views.pledges import PledgeViewSet
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", docs_view, name="docs"),
     path("api/v1/me/", MeView.as_view(), name="me"),
+    path("api/v1/projects/<slug:slug>/giving/", ProjectGivingView.as_view(), name="project-giving"),
     path("api/v1/", include(router.urls)),
     # Anything else under /api/v1/ is a 404 in the API's error shape, not an HTML page.
     re_path(r"^api/v1/", errors.not_found),

@@ -11,8 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.formatting import as_typed
 from core.widgets import DateInput
-from donations.limits import PLEDGE_CANCELLATION_REASON_MAX, PLEDGE_MESSAGE_MAX, RECEPTION_NOTE_MAX
-from donations.models import Need, Pledge
+from donations.limits import (
+    COLLECTION_POINTS_MAX,
+    MOBILE_MONEY_ACCOUNTS_MAX,
+    PLEDGE_CANCELLATION_REASON_MAX,
+    PLEDGE_MESSAGE_MAX,
+    RECEPTION_NOTE_MAX,
+)
+from donations.models import CollectionPoint, GivingDetails, MobileMoneyAccount, Need, Pledge
 
 
 class PledgeForm(forms.Form):
@@ -109,3 +115,50 @@ class LeadPledgeCancelForm(forms.Form):
         max_length=PLEDGE_CANCELLATION_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class GivingDetailsForm(forms.ModelForm):
+    class Meta:
+        model = GivingDetails
+        fields = ["bank_holder", "bank_account", "bank_name", "cash_contact", "payment_days", "public"]
+        widgets = {"payment_days": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1})}
+
+
+class MobileMoneyForm(forms.ModelForm):
+    class Meta:
+        model = MobileMoneyAccount
+        fields = ["operator", "number", "holder"]
+        widgets = {"number": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
+
+
+class CollectionPointForm(forms.ModelForm):
+    # A link typed without its scheme is an https one (a map's).
+    map_url = forms.URLField(label=_("map link"), max_length=500, required=False, assume_scheme="https", validators=[])
+
+    class Meta:
+        model = CollectionPoint
+        fields = ["name", "address", "hours", "contact", "map_url"]
+
+
+def _rows_formset(form, maximum, prefix):
+    formset = forms.formset_factory(form, extra=1, max_num=maximum, validate_max=True, can_delete=True)
+
+    def build(data=None, *, rows=()):
+        initial = [{name: getattr(row, name) for name in form._meta.fields} for row in rows]
+        return formset(data, initial=initial, prefix=prefix)
+
+    return build
+
+
+mobile_money_formset = _rows_formset(MobileMoneyForm, MOBILE_MONEY_ACCOUNTS_MAX, "mobile")
+collection_points_formset = _rows_formset(CollectionPointForm, COLLECTION_POINTS_MAX, "points")
+
+
+def kept_rows(formset):
+    """The rows a valid formset keeps, in order: filled in and not ticked for removal."""
+    return [
+        {name: value for name, value in entry.cleaned_data.items() if name != "DELETE"}
+        for entry in formset.forms
+        if entry.has_changed() or entry.initial
+        if entry.cleaned_data and not entry.cleaned_data.get("DELETE")
+    ]

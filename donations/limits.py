@@ -17,3 +17,12 @@ PLEDGE_CANCELLATION_REASON_MAX = 1_000
 # What a pledge stores as its reason, and an event as its note: a typed reason, or the project's
 # own reason behind "Project cancelled: " (projects/services.py, donations/services.py).
 PLEDGE_REASON_STORED_MAX = PROJECT_CANCELLATION_REASON_MAX + 200
+
+# How to give (GivingDetails): a few ways for each, as a tweet thread lists them. A project with
+# more than 5 mobile-money numbers or 5 drop-off points is several projects.
+MOBILE_MONEY_ACCOUNTS_MAX = 5
+COLLECTION_POINTS_MAX = 5
+# Days a donor has to send what they pledged before a lead may treat it as unpaid; 14 by default,
+# as the tweet threads give ("sous 15 jours"), up to a quarter.
+PAYMENT_DAYS_DEFAULT = 14
+PAYMENT_DAYS_MAX = 90

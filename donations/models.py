@@ -11,14 +11,22 @@ an event behind. Progress is summed from these rows in the database (see progres
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.currencies import decimal_places
 from core.hiding import hidden_at_field, hidden_reason_field
-from donations.limits import PLEDGE_MESSAGE_MAX, PLEDGE_REASON_STORED_MAX, RECEPTION_NOTE_MAX
+from donations.limits import (
+    PAYMENT_DAYS_DEFAULT,
+    PAYMENT_DAYS_MAX,
+    PLEDGE_MESSAGE_MAX,
+    PLEDGE_REASON_STORED_MAX,
+    RECEPTION_NOTE_MAX,
+)
+from donations.references import reference_for
 from projects.models import Project
 from projects.permissions import can_see_anonymous_donors
 
@@ -42,6 +50,25 @@ def counted_whole(unit):
     """Whether a material need in this unit is, by default, counted in whole units: yes for
     anything but a measure (MEASURED_UNITS): blankets, desks, bags of cement are; kg, m² are not."""
     return (unit or "").strip().lower().rstrip(".") not in MEASURED_UNITS
+
+
+def validate_bank_account(value):
+    """An IBAN (FR76 3000 …, up to 34 letters and digits) or a Moroccan RIB (24 digits), as
+    printed: letters, digits and spaces only, 10 to 34 of them once spaces are removed."""
+    compact = value.replace(" ", "")
+    if not compact.isascii() or not compact.isalnum() or not 10 <= len(compact) <= 34:
+        raise ValidationError(_("Enter the account number as printed: an IBAN or a RIB, letters and digits only."))
+
+
+def validate_phone_number(value):
+    """A phone number as people write it: digits, spaces, dots, dashes and a leading +."""
+    digits = value.replace(" ", "").replace(".", "").replace("-", "")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isascii() or not digits.isdigit() or not 6 <= len(digits) <= 15:
+        raise ValidationError(
+            _("Enter a phone number: digits, with the country code if abroad (e.g. +228 90 12 34 56).")
+        )
 
 
 def quantity_field(verbose_name, **kwargs):
@@ -221,6 +248,11 @@ class Pledge(models.Model):
     @property
     def is_card(self):
         return self.channel == self.Channel.CARD
+
+    @property
+    def reference(self):
+        """What the donor quotes on a transfer and a lead searches for (donations/references.py)."""
+        return reference_for(self.pk) if self.pk else ""
 
     @classmethod
     def channels_for(cls, need):
@@ -410,3 +442,94 @@ class ProjectTotals(models.Model):
 
     def __str__(self):
         return f"{self.project_id}: {self.cash_pledged} / {self.cash_received}"
+
+
+class GivingDetails(models.Model):
+    """How a project's leads receive what is pledged: a bank account, a cash contact, and (rows
+    of their own) mobile-money numbers and collection points. A donor sees the part matching the
+    way they chose, with their pledge's reference, right after pledging (donations/giving.py).
+
+    Private by default: shown to the project's donors and leads, on the project's page only when
+    the leads choose it; never in feeds, cards or reports."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="giving_details")
+    bank_holder = models.CharField(_("account holder"), max_length=120, blank=True)
+    # An IBAN has at most 34 characters, a Moroccan RIB 24 digits; grouped by spaces as printed.
+    bank_account = models.CharField(_("IBAN or RIB"), max_length=50, blank=True, validators=[validate_bank_account])
+    bank_name = models.CharField(_("bank"), max_length=120, blank=True)
+    cash_contact = models.CharField(
+        _("cash contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who takes cash in hand, and how to reach them, e.g. “@Sanaa_M, Casablanca, DM open”."),
+    )
+    payment_days = models.PositiveSmallIntegerField(
+        _("days to send a pledge"),
+        default=PAYMENT_DAYS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(PAYMENT_DAYS_MAX)],
+        help_text=_("After this many days, a pledge with nothing received shows as overdue, and a lead may cancel it."),
+    )
+    public = models.BooleanField(
+        _("show on the project's page"),
+        default=False,
+        help_text=_("Otherwise only people who pledged, and the leads, see these details."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("how to give")
+        verbose_name_plural = _("how to give")
+
+    def __str__(self):
+        return f"{self.project_id}"
+
+
+class MobileMoneyAccount(models.Model):
+    class Operator(models.TextChoices):
+        ORANGE_MONEY = "orange_money", "Orange Money"
+        WAVE = "wave", "Wave"
+        FLOOZ = "flooz", "Flooz"
+        TMONEY = "tmoney", "TMoney"
+        MOOV_MONEY = "moov_money", "Moov Money"
+        MTN_MOMO = "mtn_momo", "MTN Mobile Money"
+        M_WALLET = "m_wallet", "M-Wallet"
+        INWI_MONEY = "inwi_money", "inwi money"
+        OTHER = "other", _("Other")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="mobile_money_accounts", verbose_name=_("project")
+    )
+    operator = models.CharField(_("operator"), max_length=20, choices=Operator.choices)
+    number = models.CharField(_("number"), max_length=30, validators=[validate_phone_number])
+    holder = models.CharField(_("name on the account"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("mobile-money number")
+        verbose_name_plural = _("mobile-money numbers")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.get_operator_display()} {self.number}"
+
+
+class CollectionPoint(models.Model):
+    """Where material gifts (and cash in hand, if the leads say so) are brought."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="collection_points", verbose_name=_("project")
+    )
+    name = models.CharField(_("name"), max_length=120, help_text=_("e.g. “Dar Chabab Tighzit”."))
+    address = models.CharField(_("address"), max_length=300)
+    hours = models.CharField(_("opening hours"), max_length=120, blank=True, help_text=_("e.g. “Mon–Sat 9–18h”."))
+    contact = models.CharField(_("contact"), max_length=120, blank=True)
+    map_url = models.URLField(_("map link"), max_length=500, blank=True, validators=[URLValidator(schemes=["https"])])
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("collection point")
+        verbose_name_plural = _("collection points")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name

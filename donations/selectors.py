@@ -4,14 +4,17 @@ Progress itself is defined, and summed in SQL, in donations/progress.py; these a
 built on it, each with a fixed number of queries (no query per row).
 """
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from accounts.models import Member
 from donations.models import Need, Pledge, Reception
 from donations.progress import needs_with_progress, pledges_with_received, projects_with_progress
+from donations.references import pledge_id_from
 from projects.models import Project
+from projects.permissions import can_see_anonymous_donors
 
 PROFILE_PLEDGES_LIMIT = 100
+HANDLE_SEARCH_MAX = 40
 
 
 def given(queryset, **lookups):
@@ -128,11 +131,29 @@ def project_supporter_members(*, project):
     return Member.objects.filter(Exists(standing))
 
 
-def project_pledges_for_leads(*, project, status=None, need_id=None, channel=None):
+def search_pledges(queryset, *, search, viewer, project):
+    """Pledges found by what a lead types: a reference (TWZ-7F3K9QX, any case, with or without
+    dashes) finds its pledge; anything else a donor's handle, in part, "@" or not. An anonymous
+    pledge is found by handle only by whom may see who made it (the project's leads): a
+    moderator looking at the dashboard must not learn it that way."""
+    search = (search or "").strip()
+    if not search:
+        return queryset
+    pledge_id = pledge_id_from(search)
+    if pledge_id is not None:
+        return queryset.filter(pk=pledge_id)
+    found = queryset.filter(donor__handle__icontains=search.lstrip("@")[:HANDLE_SEARCH_MAX])
+    if not can_see_anonymous_donors(viewer, project):
+        found = found.exclude(visibility=Pledge.Visibility.ANONYMOUS).filter(donor__profile_hidden_at=None)
+    return found
+
+
+def project_pledges_for_leads(*, project, viewer, status=None, need_id=None, channel=None, search=""):
     """A project's pledges with donors, needs and what arrived, for the lead dashboard."""
     queryset = filter_pledges(
         Pledge.objects.filter(need__project=project), status=status, need_id=need_id, channel=channel
     )
+    queryset = search_pledges(queryset, search=search, viewer=viewer, project=project)
     return (
         pledges_with_received(queryset)
         .select_related("donor", "need", "need__project")
@@ -193,3 +214,12 @@ def member_led_projects(*, member, viewer):
     """Projects the member leads that the viewer may see (drafts only for who may see them)."""
     queryset = Project.objects.visible_to(viewer).filter(leads=member).select_related("community")
     return projects_with_progress(queryset).order_by("-created_at", "-id")
+
+
+def project_pledge_counts(*, project):
+    """How many of the project's pledges nothing has arrived for yet, and how many are partly
+    received: what closing or cancelling the project does to them (one query)."""
+    return Pledge.objects.filter(need__project=project).aggregate(
+        waiting=Count("pk", filter=Q(status=Pledge.Status.PLEDGED)),
+        partly=Count("pk", filter=Q(status=Pledge.Status.PARTIALLY_FULFILLED)),
+    )

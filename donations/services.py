@@ -11,6 +11,7 @@ the end of this module, connected to projects/hooks.py in apps.py.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +20,28 @@ from core import cache_versions
 from core.currencies import decimal_places
 from core.errors import DomainError, IllegalTransition, NotAllowed
 from core.formatting import NotANumber, parse_typed
-from donations import hooks, permissions
+from donations import giving_email, hooks, permissions
 from donations.limits import (
+    COLLECTION_POINTS_MAX,
+    MOBILE_MONEY_ACCOUNTS_MAX,
     NEEDS_PER_PROJECT_MAX,
     PLEDGE_CANCELLATION_REASON_MAX,
     PLEDGE_MESSAGE_MAX,
     PLEDGE_REASON_STORED_MAX,
     RECEPTION_NOTE_MAX,
 )
-from donations.models import QUANTITY_MAX, CardRefund, Need, Pledge, PledgeEvent, Reception, counted_whole
+from donations.models import (
+    QUANTITY_MAX,
+    CardRefund,
+    CollectionPoint,
+    GivingDetails,
+    MobileMoneyAccount,
+    Need,
+    Pledge,
+    PledgeEvent,
+    Reception,
+    counted_whole,
+)
 from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
 from donations.totals import refresh_project_totals
@@ -211,6 +225,10 @@ def pledge_create(*, donor, need, quantity, channel, visibility=Pledge.Visibilit
     _record_event(pledge, from_status="", to_status=Pledge.Status.PLEDGED, actor=donor)
     refresh_project_totals(project)
     cache_versions.progress_changed(project)
+    if not pledge.is_card:
+        # What to send, where and with which reference, to the donor's inbox as well.
+        pledge_id = pledge.pk
+        transaction.on_commit(lambda: giving_email.email_instructions(pledge_id=pledge_id))
     return pledge
 
 
@@ -373,3 +391,70 @@ def refuse_currency_change_once_pledged(*, project):
     """Pledges are in the project's currency: once one exists, the currency stays."""
     if Pledge.objects.filter(need__project=project).exists():
         raise DomainError(_("The currency cannot change once something has been pledged or spent."), field="currency")
+
+
+GIVING_DETAILS_FIELDS = ("bank_holder", "bank_account", "bank_name", "cash_contact", "payment_days", "public")
+MOBILE_MONEY_FIELDS = ("operator", "number", "holder")
+COLLECTION_POINT_FIELDS = ("name", "address", "hours", "contact", "map_url")
+
+
+def _checked(instance, *, within=""):
+    """The row as its model's rules accept it, or a DomainError naming the first wrong field
+    ("collection_points.0.map_url" for a field of a listed row)."""
+    try:
+        instance.full_clean(exclude=("project",))
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=f"{within}{field}") from None
+    return instance
+
+
+@transaction.atomic
+def giving_details_set(*, project, actor, details, mobile_money=(), collection_points=()):
+    """The leads say how to give: `details` (GIVING_DETAILS_FIELDS), then the mobile-money numbers
+    and collection points in their order, each a dict of its fields. The rows are replaced as a
+    whole: nothing refers to them, and the page and the API send the full list."""
+    project = Project.objects.lock(project.pk)
+    if not project_permissions.can_manage_project(actor, project):
+        raise NotAllowed(_("Only the project's leads may say how to give."))
+    mobile_money, collection_points = list(mobile_money), list(collection_points)
+    if len(mobile_money) > MOBILE_MONEY_ACCOUNTS_MAX:
+        raise DomainError(
+            _("At most %(count)d mobile-money numbers.") % {"count": MOBILE_MONEY_ACCOUNTS_MAX}, field="mobile_money"
+        )
+    if len(collection_points) > COLLECTION_POINTS_MAX:
+        raise DomainError(
+            _("At most %(count)d collection points.") % {"count": COLLECTION_POINTS_MAX}, field="collection_points"
+        )
+    row = GivingDetails.objects.filter(project=project).first() or GivingDetails(project=project)
+    for name in GIVING_DETAILS_FIELDS:
+        if name in details:
+            value = details[name]
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+    _checked(row)
+    accounts = [
+        _checked(
+            MobileMoneyAccount(project=project, position=position, **_stripped(entry, MOBILE_MONEY_FIELDS)),
+            within=f"mobile_money.{position}.",
+        )
+        for position, entry in enumerate(mobile_money)
+    ]
+    points = [
+        _checked(
+            CollectionPoint(project=project, position=position, **_stripped(entry, COLLECTION_POINT_FIELDS)),
+            within=f"collection_points.{position}.",
+        )
+        for position, entry in enumerate(collection_points)
+    ]
+    row.save()
+    MobileMoneyAccount.objects.filter(project=project).delete()
+    MobileMoneyAccount.objects.bulk_create(accounts)
+    CollectionPoint.objects.filter(project=project).delete()
+    CollectionPoint.objects.bulk_create(points)
+    # Shown on the project's page when public; its donors' and leads' own renders too.
+    cache_versions.project_changed(project)
+    return row
+
+
+def _stripped(entry, names):
+    return {name: (entry.get(name) or "").strip() for name in names}

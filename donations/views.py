@@ -19,7 +19,18 @@ from core import rates
 from core.errors import DomainError, NotAllowed, add_to_form
 from core.formatting import as_typed
 from donations import services
-from donations.forms import DonorCancelForm, LeadPledgeCancelForm, NeedForm, PledgeForm, ReceptionForm
+from donations.forms import (
+    DonorCancelForm,
+    GivingDetailsForm,
+    LeadPledgeCancelForm,
+    NeedForm,
+    PledgeForm,
+    ReceptionForm,
+    collection_points_formset,
+    kept_rows,
+    mobile_money_formset,
+)
+from donations.giving import instructions_for, project_giving
 from donations.models import Need, Pledge
 from donations.permissions import can_record_reception
 from donations.progress import needs_with_progress, pledges_with_received
@@ -59,7 +70,7 @@ def pledge_create(request, slug, need_id):
                 messages.success(request, _("Your pledge is recorded: pay it by card now, or later from “My pledges”."))
                 return redirect("payments:card_pay", pledge_id=pledge.pk)
             messages.success(request, _("Thank you! Your pledge is recorded."))
-            return redirect("pages:my_pledges")
+            return redirect("donations:pledge_detail", pledge_id=pledge.pk)
     return render(
         request,
         "donations/pledge_form.html",
@@ -68,6 +79,31 @@ def pledge_create(request, slug, need_id):
             "need": need,
             "form": form,
             "takes_pledges": project.takes_pledges and need.status == Need.Status.OPEN,
+        },
+    )
+
+
+@login_required
+def pledge_detail(request, pledge_id):
+    """A donor's own pledge: what to send, where, with which reference and by when; what arrived."""
+    # Someone else's pledge does not exist on this page.
+    pledge = get_object_or_404(
+        pledges_with_received(Pledge.objects.select_related("need", "need__project")).prefetch_related("receptions"),
+        pk=pledge_id,
+        donor=request.user,
+    )
+    project = pledge.need.project
+    return render(
+        request,
+        "donations/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "need": pledge.need,
+            "project": project,
+            "instructions": instructions_for(pledge, project_giving(project=project)),
+            "leads": project.leads.all(),
+            "withdrawable": pledge.status == Pledge.Status.PLEDGED,
+            "cancel_form": DonorCancelForm(),
         },
     )
 
@@ -138,6 +174,39 @@ def need_close(request, slug, need_id):
     else:
         messages.success(request, _("“%(need)s” no longer takes pledges.") % {"need": need.label})
     return _to_dashboard(project)
+
+
+@login_required
+def giving_edit(request, slug):
+    """The leads say how to give: bank account, mobile-money numbers, cash contact, collection
+    points, the days a donor has to send a pledge, and whether the project's page shows them."""
+    project = _managed_project(request, slug)
+    giving = project_giving(project=project)
+    data = request.POST if request.method == "POST" else None
+    form = GivingDetailsForm(data, instance=giving.details)
+    mobile_money = mobile_money_formset(data, rows=giving.mobile_money)
+    points = collection_points_formset(data, rows=giving.collection_points)
+    if data is not None and form.is_valid() and mobile_money.is_valid() and points.is_valid():
+        try:
+            services.giving_details_set(
+                project=project,
+                actor=request.user,
+                details=form.cleaned_data,
+                mobile_money=kept_rows(mobile_money),
+                collection_points=kept_rows(points),
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("How to give is saved: donors see it as soon as they pledge."))
+            return _to_dashboard(project)
+    return render(
+        request,
+        "donations/giving_form.html",
+        {"project": project, "form": form, "mobile_money": mobile_money, "points": points},
+    )
 
 
 def _project_pledge(request, project, pledge_id):

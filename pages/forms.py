@@ -68,6 +68,12 @@ class ProjectFilterForm(forms.Form):
 class PledgeFilterForm(forms.Form):
     """The dashboard's pledge filters (GET). An unknown value is ignored, never an error page."""
 
+    search = forms.CharField(
+        label=_("Reference or handle"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "TWZ-…  @…", "autocapitalize": "off", "spellcheck": "false"}),
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     need = forms.TypedChoiceField(label=_("Need"), required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(label=_("How it arrives"), required=False)
@@ -85,4 +91,15 @@ class PledgeFilterForm(forms.Form):
             "status": self.cleaned_data.get("status") or None,
             "need_id": self.cleaned_data.get("need"),
             "channel": self.cleaned_data.get("channel") or None,
+            "search": self.cleaned_data.get("search") or "",
         }
+
+    @property
+    def folded_filters(self):
+        """The filters folded behind a button on a phone: all but the search."""
+        return [self[name] for name in ("status", "need", "channel")]
+
+    @property
+    def filtering(self):
+        """Whether any folded filter is set: the fold then opens."""
+        return any(self.data.get(name) for name in ("status", "need", "channel"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("p/<slug:slug>/", views.project, name="project"),
     path("p/<slug:slug>/supporters/", views.supporters, name="supporters"),
     path("p/<slug:slug>/manage/", views.dashboard, name="dashboard"),
+    path("p/<slug:slug>/manage/status/", views.project_status, name="project_status"),
     path("me/pledges/", views.my_pledges, name="my_pledges"),
     re_path(r"^@(?P<handle>[A-Za-z0-9_]+)/?$", views.profile, name="profile"),
 ]

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from core.page_cache import LiveParts, shared_page
 from donations import selectors as donation_selectors
 from donations import services as donation_services
 from donations.forms import DonorCancelForm
+from donations.giving import instructions_for, is_overdue, project_giving, projects_giving, shown_giving
 from donations.models import Need, Pledge
 from donations.progress import pledges_with_received
 from moderation import selectors as moderation_selectors
@@ -109,6 +111,7 @@ def project(request, slug):
         **_project_live_context(request, project),
         "leads": project.leads.all(),
         "viewer_is_lead": permissions.is_lead(request.user, project),
+        "giving": shown_giving(project=project, viewer=request.user),
         "page_url": request.build_absolute_uri(project.get_absolute_url()),
         "cover_url": request.build_absolute_uri(project.cover_image.url) if project.cover_image else "",
         "milestones": timeline.project_milestones(project=project),
@@ -158,6 +161,10 @@ def my_pledges(request):
     # Each pledge's valid receipt: one query for the whole page.
     pledges = pledges.prefetch_related(valid_receipts_prefetch())
     page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    # What is still to send, for each pledge of the page: the projects' details in 3 queries.
+    givings = projects_giving(project_ids={pledge.need.project_id for pledge in page})
+    for pledge in page:
+        pledge.instructions = instructions_for(pledge, givings[pledge.need.project_id])
     return render(
         request,
         "pages/my_pledges.html",
@@ -193,14 +200,18 @@ def dashboard(request, slug):
     project = project_for(request, slug, may=permissions.can_view_dashboard)
     needs = list(donation_selectors.project_needs_for_leads(project=project))
     filter_form = PledgeFilterForm(request.GET, needs=needs)
-    pledges = donation_selectors.project_pledges_for_leads(project=project, **filter_form.filters())
+    pledges = donation_selectors.project_pledges_for_leads(
+        project=project, viewer=request.user, **filter_form.filters()
+    )
     # Each pledge's valid receipt, for leads and moderators to download: one query per page.
     pledges = pledges.prefetch_related(valid_receipts_prefetch())
     page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    giving = project_giving(project=project)
+    today = timezone.localdate()
     for pledge in page:
         pledge.need.project = project
         pledge.shown_donor = pledge.donor_shown_to(request.user)
-    moves = [(status, MOVE_LABELS[status]) for status in permissions.allowed_moves_for(request.user, project)]
+        pledge.overdue = is_overdue(pledge, giving, today=today)
     # A draft sent back from review: the moderator's note, for the leads to act on.
     sent_back = moderation_selectors.sent_back_note(project=project)
     return render(
@@ -209,9 +220,9 @@ def dashboard(request, slug):
         {
             "project": project,
             "can_manage": permissions.can_manage_project(request.user, project),
-            "moves": moves,
+            "can_move": bool(permissions.allowed_moves_for(request.user, project)),
             "sent_back": sent_back,
-            "cancelled_status": Project.Status.CANCELLED,
+            "giving": giving,
             "needs": needs,
             "filter_form": filter_form,
             "page": page,
@@ -222,6 +233,45 @@ def dashboard(request, slug):
             "cancellable_statuses": LEAD_CANCELLABLE_STATUSES,
             "open_need_status": Need.Status.OPEN,
         },
+    )
+
+
+# What each move does to the pledges, said before the lead confirms it.
+MOVE_CONSEQUENCES = {
+    Project.Status.DRAFT: gettext_lazy(
+        "The project goes back to its leads, to be changed before it is reviewed again."
+    ),
+    Project.Status.IN_REVIEW: gettext_lazy(
+        "The community's moderators review the project before it opens. Nobody can pledge meanwhile."
+    ),
+    Project.Status.OPEN: gettext_lazy("The project becomes public and takes pledges."),
+    Project.Status.CLOSED: gettext_lazy(
+        "Nobody can pledge any more. The pledges already made stay: you still record what arrives for them."
+    ),
+    Project.Status.COMPLETED: gettext_lazy(
+        "The project is marked as done. Nobody can pledge any more; what arrived stays recorded and shown."
+    ),
+    Project.Status.CANCELLED: gettext_lazy(
+        "Every pledge of which nothing has arrived yet is cancelled, and its donor sees your reason. What "
+        "already arrived stays recorded. This cannot be undone."
+    ),
+}
+
+
+@login_required
+def project_status(request, slug):
+    """The project's lifecycle moves open to this lead or moderator, each with what it does to
+    the pledges, on a page of their own: one tap on the dashboard must not close a project."""
+    project = project_for(request, slug, may=permissions.can_view_dashboard)
+    counts = donation_selectors.project_pledge_counts(project=project)
+    moves = [
+        (status, MOVE_LABELS[status], MOVE_CONSEQUENCES[status])
+        for status in permissions.allowed_moves_for(request.user, project)
+    ]
+    return render(
+        request,
+        "pages/project_status.html",
+        {"project": project, "moves": moves, "counts": counts, "cancelled_status": Project.Status.CANCELLED},
     )
 
 

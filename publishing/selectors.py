@@ -13,7 +13,8 @@ def project_detail(*, slug):
     """One project with its community, leads and needs (each with progress) in a fixed number
     of queries."""
     return (
-        projects_with_progress(Project.objects.select_related("community"))
+        # Its "how to give" row too (the page shows it when public): no query of its own.
+        projects_with_progress(Project.objects.select_related("community", "giving_details"))
         # Collected − spent on the page (publishing/expenses.py: project_spending), in the same query.
         .annotate(**spending_annotations())
         .prefetch_related(

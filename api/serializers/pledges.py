@@ -35,11 +35,15 @@ class PledgeSerializer(serializers.ModelSerializer):
         source="message_is_hidden", read_only=True, help_text="Hidden from the public by moderation."
     )
     message_hidden_reason = serializers.SerializerMethodField(help_text="Why it is hidden (to its donor only).")
+    reference = serializers.CharField(
+        read_only=True, help_text="What the donor quotes on a transfer (TWZ-…); the leads search by it."
+    )
 
     class Meta:
         model = Pledge
         fields = [
             "id",
+            "reference",
             "project",
             "need",
             "donor",

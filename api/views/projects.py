@@ -160,7 +160,12 @@ class ProjectViewSet(viewsets.GenericViewSet):
             self.permission_denied(request)
         filters = cleaned_filters(LeadPledgeFilter, request)
         pledges = donation_selectors.project_pledges_for_leads(
-            project=project, status=filters.get("status"), need_id=filters.get("need"), channel=filters.get("channel")
+            project=project,
+            viewer=request.user,
+            status=filters.get("status"),
+            need_id=filters.get("need"),
+            channel=filters.get("channel"),
+            search=filters.get("search") or "",
         )
         return self._project_page(project, pledges, owner=lambda pledge: pledge.need)
 

@@ -42,7 +42,7 @@ def test_visitor_is_sent_to_log_in_before_pledging(client):
     assert response["Location"] == f"{reverse('accounts:login')}?next={pledge_url(need)}"
 
 
-def test_member_pledges_ten_blankets_and_lands_on_my_pledges(login):
+def test_member_pledges_ten_blankets_and_lands_on_the_pledge_s_page(login):
     donor = MemberFactory()
     need = NeedFactory(label="couverture", unit="pièce")
     response = post_pledge(
@@ -50,8 +50,8 @@ def test_member_pledges_ten_blankets_and_lands_on_my_pledges(login):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("pages:my_pledges")
     pledge = Pledge.objects.get(need=need)
+    assert response["Location"] == reverse("donations:pledge_detail", args=[pledge.pk])
     assert (pledge.donor, pledge.quantity, pledge.channel) == (donor, Decimal("10"), Pledge.Channel.DROP_OFF)
     assert (pledge.visibility, pledge.message, pledge.status) == ("anonymous", "Courage !", Pledge.Status.PLEDGED)
     assert list(pledge.events.values_list("from_status", "to_status")) == [("", Pledge.Status.PLEDGED)]
@@ -256,8 +256,9 @@ def test_my_pledges_query_count_does_not_grow_with_pledges(login, django_assert_
         pledge = PledgeFactory(need=need, donor=donor)
         ReceptionFactory(pledge=pledge, quantity=Decimal("2"))
     client = login(donor)
-    # 6, plus the receipts: one query for the page's pledges, one for the donor's yearly receipts.
-    with django_assert_max_num_queries(8):
+    # 6, plus the receipts: one query for the page's pledges, one for the donor's yearly receipts,
+    # plus how to give to the page's projects (details, mobile money, collection points).
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("pages:my_pledges"))
     assert len(response.context["pledges"]) == 30
 

@@ -107,12 +107,14 @@ def test_newcomer_pledges_ten_blankets_and_sees_eight_received(browser, live_ser
     page.fill("input[name=quantity]", "10")
     page.select_option("select[name=channel]", Pledge.Channel.DROP_OFF)
     page.click("form:has(input[name=quantity]) [type=submit]")
-    page.wait_for_url("**/me/pledges/")
+    page.wait_for_url("**/me/pledges/*/")
 
     pledge = Pledge.objects.get(need=blankets)
     assert pledge.donor.handle == "Nouvelle_Twitta"
     assert pledge.quantity == Decimal("10")
     assert "Nouvelle_Twitta" in page.content()
+    # The pledge's page: its reference, to give with the blankets.
+    assert pledge.reference in page.locator("#how-to-give").inner_text()
     assert newcomer_saw.violations == []
     newcomer.close()
 

@@ -116,8 +116,13 @@ def test_lead_sees_needs_with_progress_and_pledges_with_what_arrived(login, proj
 def test_lead_sees_only_the_moves_they_may_make(login, lead):
     in_review = ProjectFactory(status=Project.Status.IN_REVIEW, created_by=lead)
     NeedFactory(project=in_review)
-    response = login(lead).get(dashboard_url(in_review))
-    moves = [status for status, _label in response.context["moves"]]
+    client = login(lead)
+    # The dashboard only links to the status page: no move is one tap away.
+    dashboard = client.get(dashboard_url(in_review))
+    assert reverse("pages:project_status", args=[in_review.slug]) in dashboard.content.decode()
+    assert 'name="to_status"' not in dashboard.content.decode()
+    response = client.get(reverse("pages:project_status", args=[in_review.slug]))
+    moves = [status for status, _label, _consequence in response.context["moves"]]
     assert moves == [Project.Status.DRAFT, Project.Status.CANCELLED]
 
 
@@ -131,7 +136,8 @@ def test_dashboard_query_count_does_not_grow_with_pledges(login, project, lead, 
     for index in range(59):
         pledge = PledgeFactory(need=need, visibility=Pledge.Visibility.ANONYMOUS if index % 2 else "public")
         ReceptionFactory(pledge=pledge, quantity=Decimal("3"))
-    with CaptureQueriesContext(connection) as many, django_assert_max_num_queries(12):
+    # 14 with how to give (3: the days before a pledge is overdue, and whether it is set).
+    with CaptureQueriesContext(connection) as many, django_assert_max_num_queries(14):
         response = client.get(dashboard_url(project))
 
     assert len(response.context["pledges"]) == 50
@@ -227,3 +233,16 @@ def test_lead_of_project_a_can_do_nothing_on_project_b(login):
 
     assert snapshot() == before
     assert need_a.status == Need.Status.OPEN
+
+
+def test_the_status_page_says_what_cancelling_does_to_the_pledges(login, lead, in_english):
+    project = ProjectFactory(created_by=lead)
+    need = NeedFactory(project=project)
+    PledgeFactory(need=need)
+    PledgeFactory(need=need)
+    response = login(lead).get(reverse("pages:project_status", args=[project.slug]))
+    text = " ".join(response.content.decode().split())
+    assert "2 pledges are waiting for their gift to arrive" in text
+    assert "Every pledge of which nothing has arrived yet is cancelled" in text
+    client = login(MemberFactory())
+    assert client.get(reverse("pages:project_status", args=[project.slug])).status_code in (403, 404)
