@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address printed on receipts (their QR codes) and in emails: where `make run` serves, unless
+# SITE_URL is given (environment or command line). The demo's receipts are issued while it loads,
+# so `demo` gets it too: a scan then reaches this server.
+SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
 
 .PHONY: run test lint install install-dev python-check migrate demo messages browser pdf-libs clean
 
@@ -33,11 +37,12 @@ migrate: install
 	$(PY) manage.py migrate --no-input
 
 demo: migrate
-	$(PY) manage.py load_demo
+	SITE_URL='$(SITE_URL)' $(PY) manage.py load_demo
 
-# A local server: DEBUG on (unless set) so that runserver serves the stylesheet and uploads.
+# A local server: DEBUG on (unless set) so that runserver serves the stylesheet and uploads. Its
+# address is the last thing printed (Django's production warning is left out: the README says it).
 run: pdf-libs demo
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} SITE_URL='$(SITE_URL)' DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -89,7 +94,7 @@ bench-api: install-dev wrk
 	$(PY) bench/api.py
 
 # The public pages (list, project, community, feed, badge) on the same data and server, quiet and
-# while 10 pledges a second land on one project, plus the server time of a cache miss (issue 12).
+# while 10 pledges a second land on one project, plus the server time of a cache miss.
 # Options go in BENCH_ARGS, e.g. make bench-pages BENCH_ARGS="--duration 2 --rounds 1".
 bench-pages: install-dev wrk
 	$(PY) bench/pages.py $(BENCH_ARGS)

@@ -1,11 +1,12 @@
 """Amounts and quantities as members read them, in the active language: "1 500,50 MAD",
-"5 000 XOF", "200 pièce", and back from what they type. Pages (through the template filters of templatetags/tiwizi.py),
+"5 000 XOF", "200 pièces", and back from what they type. Pages (through the template filters of templatetags/tiwizi.py),
 receipts, the report, feeds and the social card all print them through these functions."""
 
 import re
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.currencies import decimal_places
@@ -31,22 +32,43 @@ def number(value):
     return number_format(value, places, use_l10n=True, force_grouping=True)
 
 
-def money(value, currency):
-    """1500.5, "MAD" → "1 500,50 MAD" in French; 5000, "XOF" → "5 000 XOF"."""
+def exact_money(value, currency):
+    """1500.5, "MAD" → "1 500,50 MAD"; 200 → "200,00 MAD": every decimal of the currency, as a
+    receipt prints an amount."""
     formatted = number_format(_decimal(value), decimal_places(currency), use_l10n=True, force_grouping=True)
     return f"{formatted} {currency}"
 
 
-def in_unit(value, unit):
-    """A count in its unit: "200 pièce", "2,50 t"; no unit, the number alone."""
-    return f"{number(value)} {unit}".strip()
+def money(value, currency):
+    """As pages read it: 1500.5, "MAD" → "1 500,50 MAD" in French; a whole amount without its
+    zero decimals, 20500 → "20 500 MAD"; 5000, "XOF" → "5 000 XOF"."""
+    value = _decimal(value)
+    if value == value.to_integral_value():
+        return f"{number_format(value, 0, use_l10n=True, force_grouping=True)} {currency}"
+    return exact_money(value, currency)
+
+
+def takes_singular(value):
+    """Whether a quantity reads with the singular of its unit in the active language: French
+    (and Arabic's two-form units) says "0 pièce", "1,5 pièce" (CLDR: one for 0 ≤ n < 2); English
+    says "1 piece" and "0 pieces", "1.5 pieces" (one for exactly 1)."""
+    value = _decimal(value)
+    if (get_language() or "").split("-")[0] == "en":
+        return value == 1
+    return 0 <= value < 2
+
+
+def in_unit(value, unit, plural=None):
+    """A count in its unit: "200 pièces", "1 pièce", "2,50 t"; no unit, the number alone."""
+    shown = unit if plural is None or takes_singular(value) else plural
+    return f"{number(value)} {shown}".strip()
 
 
 def quantity(value, need):
-    """A need's quantity in its unit: money for cash needs, "200 pièce" for material."""
+    """A need's quantity in its unit: money for cash needs, "200 pièces" for material."""
     if need.is_cash:
         return money(value, need.project.currency)
-    return in_unit(value, need.unit)
+    return in_unit(value, need.unit, need.plural_unit)
 
 
 class NotANumber(ValueError):
@@ -97,6 +119,15 @@ def percent_of(part, whole):
     if not whole:
         return 0
     return min(100, int(_decimal(part) * 100 / Decimal(whole)))
+
+
+def percent(value):
+    """A share for people to read, whole: "15 %" in French (with a no-break space, as French
+    typography writes it), "15%" in English. Over 100 stays over 100: 120 % pledged is news."""
+    shown = number_format(Decimal(int(_decimal(value))), 0, use_l10n=True, force_grouping=True)
+    if (get_language() or "").split("-")[0] == "en":
+        return f"{shown}%"
+    return f"{shown}\u00a0%"
 
 
 def bar_width(value):

@@ -5,38 +5,59 @@ Guarantees:
   DemoDataError naming the record and the field, and the database is left alone;
 - everything with rules is written through the services (communities and memberships, drafts,
   needs, lifecycle moves, pledges, receptions, cancellations, milestones, updates, expenses),
-  in the file's order, so the audit trail (pledge events, project transitions, thresholds,
-  receipts, the timeline) is what real use would leave. Receipt issuers (set in the admin) and
-  tax identities are plain rows, written before any gift arrives so receipts are issued with
-  them; an identity already there is left as it is;
-- the history spans weeks while the services date what they write "now": afterwards only the
-  timeline's dates are moved (thresholds, published updates, expenses), so every rule the
-  services enforce still held when writing;
+  so the audit trail (pledge events, project transitions, thresholds, receipts, the timeline)
+  is what real use would leave. Receipt issuers (set in the admin) and tax identities are plain
+  rows, written before any gift arrives so receipts are issued with them; an identity already
+  there is left as it is;
+- the history spans weeks: each project's steps are replayed oldest first (replay_order), so the
+  services' rules hold in the story's order (a pledge while the project is open, a threshold
+  crossed by the reception that crossed it, an update emailed to who supported the project
+  then). The services date what they write "now"; right after each step, the rows it wrote get
+  its date (DemoLoader.backdate, a queryset update of date fields only: no total depends on a date).
+  Receptions get theirs through the service (received_on), so receipts print the gifts' dates;
+  receipts themselves keep their issue date, the day of loading (an issued document is never
+  rewritten);
 - loading is idempotent: members are found by handle whatever its case, communities and
   projects by slug, and skipped when they exist, with everything that hangs off them;
-- all in one transaction, rolled back with dry_run.
+- all in one transaction, rolled back with dry_run; every email it sends (the demo's addresses
+  are .invalid) goes to memory and is counted, never to the site's email backend (load_demo).
 
-About 420 lines, a hundred of them checking the data file: reading and writing the demo stay in
-this one loader, the only code that knows the file's shape.
+About 680 lines, 220 of them checking the data file (its fields and its dates): reading and
+writing the demo stay in this one loader, the only code that knows the file's shape.
 """
 
 import tomllib
+from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Member
 from core.formatting import quantity as in_unit
-from donations.models import Need, Pledge, ProgressThreshold
+from donations.models import GivingDetails, Need, Pledge, PledgeEvent, ProgressThreshold, Reception
 from donations.progress import needs_with_progress
-from donations.services import need_create, pledge_cancel, pledge_create, reception_record
-from projects.models import Category, Community, Project
+from donations.services import (
+    GIVING_DETAILS_FIELDS,
+    giving_details_set,
+    need_create,
+    pledge_cancel,
+    pledge_create,
+    reception_record,
+)
+from projects.models import Category, Community, Membership, Project, ProjectTransition
 from projects.services import (
     community_create,
     community_join,
@@ -44,35 +65,43 @@ from projects.services import (
     project_create_draft,
     project_transition,
 )
+from publishing import update_emails
 from publishing.expenses import expense_record
 from publishing.milestones import milestone_create, milestone_update
-from publishing.models import Expense, Milestone, TimelineEntry, Update
+from publishing.models import Expense, Milestone, TimelineEntry, Update, UpdateEmail
 from publishing.updates import update_create, update_publish
-from receipts.models import DonorTaxIdentity, Issuer
+from receipts.models import DonorTaxIdentity, Issuer, Receipt
 
 DEMO_PASSWORD = "tiwizi-demo"
 DATA_FILE = Path(__file__).with_name("demo.toml")
 
 # Each kind of record in the file: its required fields, then its optional ones with their defaults.
 FIELDS = {
-    "demo": ({"email_domain", "review_note", "members", "communities", "projects"}, {"tax_identities": {}}),
+    "demo": (
+        {"email_domain", "review_note", "founded_days_ago", "members", "communities", "projects"},
+        {"tax_identities": {}},
+    ),
     "member": ({"role"}, {"email": True}),
     "tax identity": ({"legal_name", "address"}, {}),
     "community": ({"name", "slug", "hashtag", "description", "moderators", "members"}, {"issuer": {}}),
     "project": (
         {"title", "community", "lead", "status", "country", "category", "currency", "village", "region"}
         | {"hashtag", "days_ago", "deadline_in_days", "summary", "story", "needs"},
-        {"co_leads": [], "pledges": [], "milestones": [], "updates": [], "expenses": []}
-        | {"closing_note": "", "completion_note": ""},
+        {"co_leads": [], "pledges": [], "milestones": [], "updates": [], "expenses": [], "giving": None}
+        | {"closing_note": "", "completion_note": ""}
+        # Its lifecycle's dates, each needed once its status says it happened (_lifecycle).
+        | {"opened_days_ago": None, "closed_days_ago": None, "completed_days_ago": None},
     ),
     # whole_units: omitted, a material need is counted whole unless its unit is a measure (kg, m²…).
+    # How to give (the leads' page "How to give"): only what the project has, the rest as the service defaults it.
+    "giving": (set(), dict.fromkeys(GIVING_DETAILS_FIELDS) | {"mobile_money": [], "collection_points": []}),
     "need": ({"kind", "label", "target_quantity"}, {"unit": "", "estimated_unit_value": None, "whole_units": None}),
     "pledge": (
-        {"donor", "need", "quantity", "channel"},
+        {"donor", "need", "quantity", "channel", "days_ago"},
         {"visibility": Pledge.Visibility.PUBLIC, "message": "", "receptions": []}
-        | {"cancelled_by": "", "cancellation_reason": ""},
+        | {"cancelled_by": "", "cancellation_reason": "", "cancelled_days_ago": None},
     ),
-    "reception": ({"quantity"}, {"note": ""}),
+    "reception": ({"quantity", "days_ago"}, {"note": ""}),
     "milestone": (
         {"title"},
         {"description": "", "status": Milestone.Status.PLANNED, "evidence": ""}
@@ -99,7 +128,11 @@ CHOICES = {
 }
 # Read as Decimal by the services: whole numbers or decimal strings, never floats.
 QUANTITIES = {"target_quantity", "estimated_unit_value", "quantity", "amount"}
-DAYS = {"days_ago", "deadline_in_days", "target_in_days", "done_days_ago"}
+DAYS = {"deadline_in_days", "target_in_days"}
+# How long ago something happened: never negative, so nothing in the demo is in the future.
+DAYS_AGO = {"days_ago", "done_days_ago", "founded_days_ago", "cancelled_days_ago"} | {
+    f"{step}_days_ago" for step in ("opened", "closed", "completed")
+}
 ISSUER_FIELDS = {field.name for field in Issuer._meta.concrete_fields} - {"id", "community", "created_at"}
 
 
@@ -122,8 +155,10 @@ def _record(kind, raw, where):
         allowed = CHOICES.get((kind, name))
         if allowed is not None and value not in allowed:
             raise DemoDataError(f"{where}: {name} is {value!r}, not one of {', '.join(map(repr, allowed))}")
-        if name in DAYS and not (value is None or _is_whole(value)):
+        if name in DAYS | DAYS_AGO and not (value is None or _is_whole(value)):
             raise DemoDataError(f"{where}: {name} must be a whole number of days, not {value!r}")
+        if name in DAYS_AGO and value is not None and value < 0:
+            raise DemoDataError(f"{where}: {name} is {value}: nothing in the demo happens in the future")
         if name in QUANTITIES and value is not None:
             record[name] = _quantity(value, f"{where}: {name}")
     return record
@@ -141,6 +176,17 @@ def _quantity(value, where):
     except InvalidOperation:
         raise DemoDataError(f"{where}: {value!r} is not a number") from None
     return str(value)  # the services take the text, as a form would send it
+
+
+def _in_order(where, *steps):
+    """Each (what, days ago) of `steps` on or after the one before it; steps without a date are
+    left out."""
+    dated = [(what, days) for what, days in steps if days is not None]
+    for (before, days_before), (after, days_after) in pairwise(dated):
+        if days_after > days_before:
+            raise DemoDataError(
+                f"{where}: {after} ({days_after} days ago) comes before {before} ({days_before} days ago)"
+            )
 
 
 def _named(where, field, names, among, what="in the file"):
@@ -175,6 +221,12 @@ def read_demo(path=DATA_FILE):
         communities[community["slug"]] = community
     demo["communities"] = communities
     demo["projects"] = [_project(spec, number, members, communities) for number, spec in enumerate(demo["projects"], 1)]
+    for project in demo["projects"]:
+        _in_order(
+            f"project {project['title']!r}",
+            ("the communities' founding", demo["founded_days_ago"]),
+            ("its draft", project["days_ago"]),
+        )
     return demo
 
 
@@ -188,6 +240,9 @@ def _project(spec, number, members, communities):
             _record(kind, item, f"{where}, {kind} {n}") for n, item in enumerate(project[f"{kind}s"], 1)
         ]
     labels = {need["label"] for need in project["needs"]}
+    _lifecycle(project, where)
+    if project["giving"] is not None:
+        project["giving"] = _record("giving", project["giving"], f"{where}, giving")
     for n, pledge in enumerate(project["pledges"], 1):
         _named(f"{where}, pledge {n}", "donor", pledge["donor"], members)
         _named(f"{where}, pledge {n}", "need", pledge["need"], labels, "one of the project's needs")
@@ -195,9 +250,55 @@ def _project(spec, number, members, communities):
             _record("reception", reception, f"{where}, pledge {n}, reception {r}")
             for r, reception in enumerate(pledge["receptions"], 1)
         ]
+        _pledge_history(pledge, project, f"{where}, pledge {n}")
     for n, expense in enumerate(project["expenses"], 1):
         _named(f"{where}, expense {n}", "need", expense["need"] or [], labels, "one of the project's needs")
+    for kind, days in (("milestone", "done_days_ago"), ("update", "days_ago"), ("expense", "days_ago")):
+        for n, item in enumerate(project[f"{kind}s"], 1):
+            _in_order(where, ("its draft", project["days_ago"]), (f"{kind} {n}", item[days]))
     return project
+
+
+def _lifecycle(project, where):
+    """The dates of the moves its status says it made: opened once it collected, closed and
+    completed after that; none it did not make."""
+    status = project["status"]
+    made = {
+        "opened_days_ago": status in COLLECTED_STATUSES,
+        "closed_days_ago": status in (Project.Status.CLOSED, Project.Status.COMPLETED),
+        "completed_days_ago": status == Project.Status.COMPLETED,
+    }
+    for name, needed in made.items():
+        if needed != (project[name] is not None):
+            raise DemoDataError(f"{where}: a project {status} {'needs' if needed else 'has no'} {name}")
+    _in_order(
+        where,
+        ("its draft", project["days_ago"]),
+        ("its opening", project["opened_days_ago"]),
+        ("its closing", project["closed_days_ago"]),
+        ("its completion", project["completed_days_ago"]),
+    )
+
+
+def _pledge_history(pledge, project, where):
+    """A pledge made while its project took pledges, its receptions after it in the file's order,
+    and its cancellation (dated exactly when there is one) after what arrived."""
+    if bool(pledge["cancelled_by"]) != (pledge["cancelled_days_ago"] is not None):
+        raise DemoDataError(f"{where}: cancelled_by and cancelled_days_ago go together")
+    if project["opened_days_ago"] is None:
+        raise DemoDataError(f"{where}: a project {project['status']} takes no pledges")
+    _in_order(
+        where,
+        ("the project's opening", project["opened_days_ago"]),
+        ("the pledge", pledge["days_ago"]),
+        ("the project's closing", project["closed_days_ago"]),
+    )
+    _in_order(
+        where,
+        ("the pledge", pledge["days_ago"]),
+        *((f"reception {r}", reception["days_ago"]) for r, reception in enumerate(pledge["receptions"], 1)),
+        ("its cancellation", pledge["cancelled_days_ago"]),
+    )
 
 
 class DemoLoader:
@@ -207,14 +308,32 @@ class DemoLoader:
         self.members = {}
         self.created = 0
         self.skipped = 0
+        # What this load created, by kind ("members", "pledges"…), and its projects.
+        self.loaded = Counter()
+        self.projects = []
+        self.receipts = 0
+        self.emails = 0
+        # The story's today: everything is dated so many days before it, and whatever the services
+        # write afterwards carries a later time until backdate gives it its step's.
+        self.now = timezone.now()
 
-    def _created(self, what):
+    def _created(self, what, kind=None):
         self.created += 1
+        if kind:
+            self.loaded[kind] += 1
         self.log(f"created  {what}")
 
     def _skipped(self, what):
         self.skipped += 1
         self.log(f"skipped  {what} (already there)")
+
+    def ago(self, days):
+        return self.now - timedelta(days=days)
+
+    def backdate(self, queryset, field, when):
+        """Date `when` the rows of `queryset` that the step just run wrote with the clock (those
+        later than the story's today); rows dated by earlier steps keep their dates."""
+        queryset.filter(**{f"{field}__gt": self.now}).update(**{field: when})
 
     def load(self):
         self.load_members()
@@ -222,6 +341,7 @@ class DemoLoader:
         self.load_receipt_details()
         for spec in self.demo["projects"]:
             self.load_project(spec)
+        self.receipts = Receipt.objects.valid().filter(pledge__need__project__in=self.projects).count()
 
     def load_members(self):
         # Handles are unique whatever their case, so look them up that way.
@@ -249,11 +369,13 @@ class DemoLoader:
             # One Argon2 hash for the one documented password: hashing it per account would
             # make every load (and every test that loads the demo) take seconds.
             member.password = password_hash
-            member.save(update_fields=["password"])
+            member.date_joined = self.ago(self.demo["founded_days_ago"])
+            member.save(update_fields=["password", "date_joined"])
             self.members[handle] = member
-            self._created(f"member @{handle}")
+            self._created(f"member @{handle}", "members")
 
     def load_communities(self):
+        founded = self.ago(self.demo["founded_days_ago"])
         for spec in self.demo["communities"].values():
             if Community.objects.filter(slug=spec["slug"]).exists():
                 self._skipped(f"community {spec['name']}")
@@ -267,17 +389,20 @@ class DemoLoader:
             )
             for handle in spec["members"]:
                 community_join(community=community, member=self.members[handle])
-            self._created(f"community {community.name}")
+            Community.objects.filter(pk=community.pk).update(created_at=founded)
+            self.backdate(Membership.objects.filter(community=community), "joined_at", founded)
+            self._created(f"community {community.name}", "communities")
 
     def load_receipt_details(self):
         """Issuers for the demo communities and the donors' tax identities, before any gift arrives."""
+        founded = self.ago(self.demo["founded_days_ago"])
         issuers = {slug: spec["issuer"] for slug, spec in self.demo["communities"].items() if spec["issuer"]}
         for community in Community.objects.filter(slug__in=issuers).exclude(receipt_issuer__isnull=False):
-            Issuer.objects.create(community=community, **issuers[community.slug])
+            Issuer.objects.create(community=community, created_at=founded, **issuers[community.slug])
             self._created(f"receipt issuer for {community.name}")
         for handle, identity in self.demo["tax_identities"].items():
             _identity, was_created = DonorTaxIdentity.objects.get_or_create(
-                member=self.members[handle], defaults=identity
+                member=self.members[handle], defaults=identity | {"updated_at": founded}
             )
             (self._created if was_created else self._skipped)(f"legal identity of @{handle} (for her tax receipts)")
 
@@ -287,6 +412,7 @@ class DemoLoader:
             self._skipped(f"project {title}")
             return
         lead = self.members[spec["lead"]]
+        drafted = self.ago(spec["days_ago"])
         project = project_create_draft(
             creator=lead,
             community=Community.objects.get(slug=spec["community"]),
@@ -300,17 +426,33 @@ class DemoLoader:
             region=spec["region"],
             hashtag=spec["hashtag"],
             deadline=timezone.localdate() + timedelta(days=spec["deadline_in_days"]),
-            created_at=timezone.now() - timedelta(days=spec["days_ago"]),
+            created_at=drafted,
         )
         for handle in spec["co_leads"]:
             project_add_lead(project=project, actor=lead, member=self.members[handle])
         needs = {need["label"]: need_create(project=project, actor=lead, **need) for need in spec["needs"]}
+        if giving := spec["giving"]:
+            giving_details_set(
+                project=project,
+                actor=lead,
+                details={name: giving[name] for name in GIVING_DETAILS_FIELDS if giving[name] is not None},
+                mobile_money=giving["mobile_money"],
+                collection_points=giving["collection_points"],
+            )
+            GivingDetails.objects.filter(project=project).update(updated_at=drafted)
+        milestones = [self.load_milestone(item, project=project, lead=lead) for item in spec["milestones"]]
+        self.backdate(Membership.objects.filter(community=project.community), "joined_at", drafted)  # co-leads
+        self.backdate(Need.objects.filter(project=project), "created_at", drafted)
+        self.backdate(Milestone.objects.filter(project=project), "created_at", drafted)
+        self.backdate(Milestone.objects.filter(project=project), "updated_at", drafted)
 
         # The lifecycle as it is lived: the lead submits, a moderator opens, donors pledge while
         # it is open, then the leads close the collection and complete the project.
         if status != Project.Status.DRAFT:
             project_transition(project=project, actor=lead, to_status=Project.Status.IN_REVIEW)
+            self.backdate(ProjectTransition.objects.filter(project=project), "at", drafted)
         if status in COLLECTED_STATUSES:
+            opened = self.ago(spec["opened_days_ago"])
             project_transition(
                 project=project,
                 # The first of its community's moderators reviews it.
@@ -318,82 +460,163 @@ class DemoLoader:
                 to_status=Project.Status.OPEN,
                 note=self.demo["review_note"],
             )
-        for pledge in spec["pledges"]:
-            self.load_pledge(pledge, need=needs[pledge["need"]], lead=lead)
-        published = self.load_publishing(spec, project=project, lead=lead, needs=needs)
-        if status in (Project.Status.CLOSED, Project.Status.COMPLETED):
-            project_transition(project=project, actor=lead, to_status=Project.Status.CLOSED, note=spec["closing_note"])
-        if status == Project.Status.COMPLETED:
-            project_transition(
-                project=project, actor=lead, to_status=Project.Status.COMPLETED, note=spec["completion_note"]
-            )
-        self._created(f"project {title} ({len(needs)} needs, {len(spec['pledges'])} pledges, {published} published)")
+            self.backdate(ProjectTransition.objects.filter(project=project), "at", opened)
+            self.backdate(Project.objects.filter(pk=project.pk), "opened_at", opened)
+        steps = self.steps(spec, project=project, lead=lead, needs=needs, milestones=milestones)
+        for days_ago, step in replay_order(steps):
+            step(when=self.ago(days_ago))
+        self.projects.append(project)
+        published = len(spec["milestones"]) + len(spec["updates"]) + len(spec["expenses"])
+        self._created(
+            f"project {title} ({len(needs)} needs, {len(spec['pledges'])} pledges, {published} published)", "projects"
+        )
 
-    def load_pledge(self, spec, *, need, lead):
-        donor = self.members[spec["donor"]]
+    def steps(self, spec, *, project, lead, needs, milestones):
+        """What happened to the project once open, as (days ago, step): each step writes what
+        happened through a service, then dates it."""
+        steps = []
+        made = {}  # the project's pledges by their position in the file, once made
+
+        def at(days_ago, load, *args, **kwargs):
+            steps.append((days_ago, partial(load, *args, **kwargs)))
+
+        for n, item in enumerate(spec["pledges"]):
+            at(item["days_ago"], self.load_pledge, item, need=needs[item["need"]], made=made, n=n)
+            for reception in item["receptions"]:
+                at(reception["days_ago"], self.load_reception, reception, made=made, n=n, lead=lead)
+            if item["cancelled_by"]:
+                at(item["cancelled_days_ago"], self.load_cancellation, item, made=made, n=n, lead=lead)
+        for item, milestone in zip(spec["milestones"], milestones, strict=True):
+            if item["status"] == Milestone.Status.DONE:
+                at(item["done_days_ago"], self.load_milestone_done, item, milestone=milestone, lead=lead)
+        for item in spec["updates"]:
+            at(item["days_ago"], self.load_update, item, project=project, lead=lead)
+        for item in spec["expenses"]:
+            at(item["days_ago"], self.load_expense, item, project=project, lead=lead, needs=needs)
+        for move, note in ((Project.Status.CLOSED, "closing_note"), (Project.Status.COMPLETED, "completion_note")):
+            if spec[f"{move}_days_ago"] is not None:
+                at(spec[f"{move}_days_ago"], self.load_move, move, spec[note], project=project, lead=lead)
+        return steps
+
+    def load_pledge(self, spec, *, need, made, n, when):
         pledge = pledge_create(
-            donor=donor,
+            donor=self.members[spec["donor"]],
             need=need,
             quantity=spec["quantity"],
             channel=spec["channel"],
             visibility=spec["visibility"],
             message=spec["message"],
         )
-        for reception in spec["receptions"]:
-            reception_record(pledge=pledge, actor=lead, quantity=reception["quantity"], note=reception["note"])
-        if spec["cancelled_by"]:
-            actor = donor if spec["cancelled_by"] == "donor" else lead
-            pledge_cancel(pledge=pledge, actor=actor, reason=spec["cancellation_reason"])
+        Pledge.objects.filter(pk=pledge.pk).update(created_at=when)
+        self.backdate(PledgeEvent.objects.filter(pledge=pledge), "at", when)
+        made[n] = pledge
+        self.loaded["pledges"] += 1
 
-    def load_publishing(self, spec, *, project, lead, needs):
-        """What the project published, dated over its life; returns how many things were written."""
-        now, today = timezone.now(), timezone.localdate()
-        # Its receptions were all recorded now: spread the thresholds they reached over the
-        # project's life instead (a quarter of the goal a quarter of the way, and so on).
-        lifetime = now - project.created_at
-        for threshold in ProgressThreshold.objects.filter(project=project):
-            when = project.created_at + lifetime * (threshold.percent / 125)
-            ProgressThreshold.objects.filter(pk=threshold.pk).update(reached_at=when)
-            TimelineEntry.objects.filter(threshold=threshold).update(at=when)
-        for item in spec["milestones"]:
-            in_days, days_ago = item["target_in_days"], item["done_days_ago"]
-            milestone = milestone_create(
-                project=project,
-                actor=lead,
-                title=item["title"],
-                description=item["description"],
-                target_date=None if in_days is None else today + timedelta(in_days),
-            )
-            if item["status"] != Milestone.Status.PLANNED:
-                milestone_update(
-                    milestone=milestone,
-                    actor=lead,
-                    title=milestone.title,
-                    description=milestone.description,
-                    target_date=milestone.target_date,
-                    status=item["status"],
-                    evidence_note=item["evidence"],
-                    done_on=None if days_ago is None else today - timedelta(days_ago),
-                )
-        for item in spec["updates"]:
-            update = update_create(
-                project=project, actor=lead, title=item["title"], body=item["body"], audience=item["audience"]
-            )
-            update_publish(update=update, actor=lead, now=now - timedelta(days=item["days_ago"]))
-        for item in spec["expenses"]:
-            expense = expense_record(
-                project=project,
-                actor=lead,
-                description=item["description"],
-                supplier=item["supplier"],
-                amount=Decimal(item["amount"]),
-                spent_on=today - timedelta(item["days_ago"]),
-                need=needs.get(item["need"]),
-            )
-            when = now - timedelta(days=item["days_ago"])
-            Expense.objects.filter(pk=expense.pk).update(recorded_at=when)
-            TimelineEntry.objects.filter(expense=expense).update(at=when)
-        return len(spec["milestones"]) + len(spec["updates"]) + len(spec["expenses"])
+    def load_reception(self, spec, *, made, n, lead, when):
+        pledge = made[n]
+        reception = reception_record(
+            pledge=pledge,
+            actor=lead,
+            quantity=spec["quantity"],
+            received_on=timezone.localdate(when),
+            note=spec["note"],
+        )
+        Reception.objects.filter(pk=reception.pk).update(recorded_at=when)
+        self.backdate(PledgeEvent.objects.filter(pledge=pledge), "at", when)
+        # The thresholds this reception crossed, and their lines on the timeline.
+        project_id = pledge.need.project_id
+        self.backdate(ProgressThreshold.objects.filter(project_id=project_id), "reached_at", when)
+        self.backdate(TimelineEntry.objects.filter(project_id=project_id, threshold__isnull=False), "at", when)
+        self.loaded["receptions"] += 1
+
+    def load_cancellation(self, spec, *, made, n, lead, when):
+        pledge = made[n]
+        actor = pledge.donor if spec["cancelled_by"] == "donor" else lead
+        pledge_cancel(pledge=pledge, actor=actor, reason=spec["cancellation_reason"])
+        self.backdate(PledgeEvent.objects.filter(pledge=pledge), "at", when)
+
+    def load_milestone(self, spec, *, project, lead):
+        """A milestone as the lead plans it with the draft; in progress already if it is."""
+        in_days = spec["target_in_days"]
+        milestone = milestone_create(
+            project=project,
+            actor=lead,
+            title=spec["title"],
+            description=spec["description"],
+            target_date=None if in_days is None else timezone.localdate() + timedelta(in_days),
+        )
+        if spec["status"] == Milestone.Status.IN_PROGRESS:
+            self._milestone_update(milestone, lead=lead, status=spec["status"], evidence="")
+        return milestone
+
+    def load_milestone_done(self, spec, *, milestone, lead, when):
+        # The service puts its timeline entry on the day it was done.
+        self._milestone_update(
+            milestone, lead=lead, status=spec["status"], evidence=spec["evidence"], done_on=timezone.localdate(when)
+        )
+        self.backdate(Milestone.objects.filter(pk=milestone.pk), "updated_at", when)
+        self.backdate(TimelineEntry.objects.filter(milestone=milestone), "at", when)
+
+    def _milestone_update(self, milestone, *, lead, status, evidence, done_on=None):
+        milestone_update(
+            milestone=milestone,
+            actor=lead,
+            title=milestone.title,
+            description=milestone.description,
+            target_date=milestone.target_date,
+            status=status,
+            evidence_note=evidence,
+            done_on=done_on,
+        )
+
+    def load_update(self, spec, *, project, lead, when):
+        # Emailed to whoever supports the project on that day (see load_demo for where they go).
+        update = update_create(
+            project=project, actor=lead, title=spec["title"], body=spec["body"], audience=spec["audience"]
+        )
+        update_publish(update=update, actor=lead, now=when)
+        Update.objects.filter(pk=update.pk).update(created_at=when)
+
+    def load_expense(self, spec, *, project, lead, needs, when):
+        expense = expense_record(
+            project=project,
+            actor=lead,
+            description=spec["description"],
+            supplier=spec["supplier"],
+            amount=Decimal(spec["amount"]),
+            spent_on=timezone.localdate(when),
+            need=needs.get(spec["need"]),
+        )
+        Expense.objects.filter(pk=expense.pk).update(recorded_at=when)
+        TimelineEntry.objects.filter(expense=expense).update(at=when)
+
+    def load_move(self, to_status, note, *, project, lead, when):
+        project_transition(project=project, actor=lead, to_status=to_status, note=note)
+        self.backdate(ProjectTransition.objects.filter(project=project), "at", when)
+
+    def send_update_emails(self):
+        """The emails of the updates this load published, queued meanwhile (see load_demo), and
+        dated as if sent when their update was published."""
+        queued = UpdateEmail.objects.filter(update__project__in=self.projects, status=UpdateEmail.Status.PENDING)
+        for email_id in queued.values_list("pk", flat=True):
+            update_emails.send_one(email_id)
+        for update in Update.objects.filter(project__in=self.projects, published_at__isnull=False):
+            sent = UpdateEmail.objects.filter(update=update, status=UpdateEmail.Status.SENT)
+            sent.update(claimed_at=update.published_at, sent_at=update.published_at)
+
+    def receipts_elsewhere(self):
+        """The site the demo's receipts lead to (their QR codes), when it is not SITE_URL: the demo
+        was loaded before with another one, and a scan would not reach this server."""
+        slugs = [slugify(spec["title"]) for spec in self.demo["projects"]]
+        receipt = (
+            Receipt.objects.filter(pledge__need__project__slug__in=slugs)
+            .exclude(snapshot__verification_url__startswith=settings.SITE_URL + "/")
+            .first()
+        )
+        if receipt is None:
+            return None
+        url = urlsplit(receipt.snapshot["verification_url"])
+        return f"{url.scheme}://{url.netloc}"
 
     def summary(self):
         """Each demo need's progress, summed in SQL as every page sums it (one query)."""
@@ -410,12 +633,44 @@ class DemoLoader:
             )
 
 
+def replay_order(steps):
+    """(days ago, step) oldest first; the steps of one day in the order given (sorted is stable)."""
+    return sorted(steps, key=lambda entry: -entry[0])
+
+
+@contextmanager
+def emails_counted(loader):
+    """Every email sent inside goes to memory and is counted in loader.emails, whatever the
+    site's EMAIL_BACKEND: the demo's addresses are .invalid, and two dozen emails printed by the
+    console backend would bury the server's address that `make run` prints next. Published
+    updates queue theirs for a worker meanwhile (no background sender outlives the load:
+    send_update_emails sends them before the end). Afterwards the site sends as before."""
+    kept = getattr(mail, "outbox", None)
+    mail.outbox = []
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", UPDATE_EMAILS_WORKER=True
+        ):
+            yield
+    finally:
+        loader.emails = len(mail.outbox)
+        if kept is None:
+            del mail.outbox
+        else:
+            mail.outbox = kept
+
+
 def load_demo(*, log=print, dry_run=False):
-    """Load the demo in one transaction; with dry_run, roll it back after reporting."""
+    """Load the demo in one transaction; with dry_run, roll it back after reporting. The emails
+    it sends are counted (loader.emails), not sent (emails_counted)."""
     loader = DemoLoader(log, read_demo())
-    with transaction.atomic():
-        loader.load()
-        loader.summary()
-        if dry_run:
-            transaction.set_rollback(True)
+    with emails_counted(loader):
+        with transaction.atomic():
+            loader.load()
+            loader.summary()
+            if dry_run:
+                transaction.set_rollback(True)
+        # After the commit, like the receipts' and the giving instructions' emails.
+        if not dry_run:
+            loader.send_update_emails()
     return loader

@@ -43,7 +43,7 @@ class PledgeForm(forms.Form):
         if need.is_cash:
             self.fields["quantity"].label = _("Amount in %(currency)s") % {"currency": need.project.currency}
         else:
-            self.fields["quantity"].label = _("How many %(unit)s?") % {"unit": need.unit}
+            self.fields["quantity"].label = _("How many %(unit)s?") % {"unit": need.plural_unit}
         if need.decimal_places == 0:
             # Phones then show digits only: no decimals to type (XOF, or a need counted whole).
             self.fields["quantity"].widget.attrs["inputmode"] = "numeric"
@@ -61,6 +61,12 @@ class NeedForm(forms.Form):
     label = forms.CharField(label=_("What"), max_length=120, help_text=_("e.g. “blankets”, “building fund”."))
     unit = forms.CharField(
         label=_("Unit"), max_length=40, required=False, help_text=_("e.g. piece, kg, m². Material only.")
+    )
+    unit_plural = forms.CharField(
+        label=_("Unit, plural"),
+        max_length=40,
+        required=False,
+        help_text=_("e.g. pieces. Leave empty for the usual plural (pièce → pièces, kg → kg)."),
     )
     target_quantity = forms.CharField(
         label=_("Goal"),
@@ -91,6 +97,7 @@ class NeedForm(forms.Form):
             "kind": need.kind,
             "label": need.label,
             "unit": need.unit,
+            "unit_plural": need.unit_plural,
             "target_quantity": as_typed(need.target_quantity),
             "estimated_unit_value": as_typed(need.estimated_unit_value),
             "whole_units": need.whole_units or need.is_cash,

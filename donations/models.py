@@ -52,6 +52,25 @@ def counted_whole(unit):
     return (unit or "").strip().lower().rstrip(".") not in MEASURED_UNITS
 
 
+def default_unit_plural(unit):
+    """The usual plural of a unit as leads type them, in French first (the demo's and most
+    communities' language), which English shares for the common cases: "pièce" → "pièces",
+    "sac de ciment" → "sacs de ciment", "seau" → "seaux", "jeu" → "jeux". Measures and
+    abbreviations (kg, m², l, t) and words already ending in s, x or z stay as they are. A lead
+    types the plural when the rule is wrong ("cheval" → "chevaux")."""
+    unit = (unit or "").strip()
+    if not unit or unit.lower().rstrip(".") in MEASURED_UNITS:
+        return unit
+    first, _space, rest = unit.partition(" ")
+    if len(first) <= 2 or not first.isalpha() or first[-1].lower() in "sxz":
+        return unit
+    if first.lower().endswith(("eau", "eu")):
+        plural = first + "x"
+    else:
+        plural = first + "s"
+    return f"{plural} {rest}" if rest else plural
+
+
 def validate_bank_account(value):
     """An IBAN (FR76 3000 …, up to 34 letters and digits) or a Moroccan RIB (24 digits), as
     printed: letters, digits and spaces only, 10 to 34 of them once spaces are removed."""
@@ -93,6 +112,13 @@ class Need(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     label = models.CharField(_("what"), max_length=120, help_text=_("e.g. “blankets”, “building fund”."))
     unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. piece, kg, m². Material only."))
+    # "3 pièces", "1 pièce": empty means the usual plural of `unit` (default_unit_plural).
+    unit_plural = models.CharField(
+        _("unit, plural"),
+        max_length=40,
+        blank=True,
+        help_text=_("e.g. pieces. Leave empty for the usual plural (pièce → pièces, kg → kg)."),
+    )
     target_quantity = quantity_field(_("goal"))
     estimated_unit_value = models.DecimalField(
         _("estimated value per unit"),
@@ -135,6 +161,10 @@ class Need(models.Model):
     @property
     def is_cash(self):
         return self.kind == self.Kind.CASH
+
+    @property
+    def plural_unit(self):
+        return self.unit_plural or default_unit_plural(self.unit)
 
     @property
     def unit_label(self):

@@ -41,6 +41,7 @@ from donations.models import (
     PledgeEvent,
     Reception,
     counted_whole,
+    default_unit_plural,
 )
 from donations.progress import pledge_received
 from donations.thresholds import record_thresholds
@@ -84,7 +85,7 @@ def clean_need_quantity(value, *, need, field="quantity"):
     return clean_quantity(value, places=need.decimal_places, field=field, whole_message=whole_message)
 
 
-def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units):
+def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units, unit_plural=""):
     """A need's fields, checked and normalised, or a DomainError on the field at fault. A material
     need's `whole_units`, when not given (None), follows its unit (donations.models.counted_whole)."""
     kind = Need.Kind(kind)
@@ -92,10 +93,11 @@ def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_val
     if not label:
         raise DomainError(_("Say what is needed."), field="label")
     unit = (unit or "").strip()
+    unit_plural = (unit_plural or "").strip()
     whole_message = None
     if kind == Need.Kind.CASH:
         places = decimal_places(project.currency)
-        unit = ""
+        unit = unit_plural = ""
         whole_units = False
         if estimated_unit_value not in (None, ""):
             raise DomainError(_("Only material needs have an estimated value per unit."), field="estimated_unit_value")
@@ -115,6 +117,8 @@ def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_val
         "kind": kind,
         "label": label,
         "unit": unit,
+        # Stored only when it differs from the usual plural, so that a fix of the rule reaches it.
+        "unit_plural": "" if unit_plural == default_unit_plural(unit) else unit_plural,
         "target_quantity": target,
         "estimated_unit_value": estimated_unit_value,
         "whole_units": whole_units,
@@ -122,7 +126,18 @@ def _need_fields(project, kind, label, unit, target_quantity, estimated_unit_val
 
 
 @transaction.atomic
-def need_create(*, project, actor, kind, label, target_quantity, unit="", estimated_unit_value=None, whole_units=None):
+def need_create(
+    *,
+    project,
+    actor,
+    kind,
+    label,
+    target_quantity,
+    unit="",
+    unit_plural="",
+    estimated_unit_value=None,
+    whole_units=None,
+):
     """A lead adds a need to a project that is still being prepared or is collecting, up to
     NEEDS_PER_PROJECT_MAX (counted under the project's lock: two leads adding the last one at the
     same moment make one of them wait, then refuse it)."""
@@ -138,7 +153,7 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
             % {"count": NEEDS_PER_PROJECT_MAX},
             code="too_many",
         )
-    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units)
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units, unit_plural)
     need = Need.objects.create(project=project, position=position, **fields)
     refresh_project_totals(project)
     cache_versions.project_changed(project)
@@ -146,7 +161,18 @@ def need_create(*, project, actor, kind, label, target_quantity, unit="", estima
 
 
 @transaction.atomic
-def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated_unit_value=None, whole_units=None):
+def need_update(
+    *,
+    need,
+    actor,
+    kind,
+    label,
+    target_quantity,
+    unit="",
+    unit_plural="",
+    estimated_unit_value=None,
+    whole_units=None,
+):
     """A lead edits a need, only while nothing has been pledged on it: a donor's promise is
     never silently re-read against a different goal or unit."""
     project = Project.objects.lock(need.project_id)
@@ -155,7 +181,7 @@ def need_update(*, need, actor, kind, label, target_quantity, unit="", estimated
         raise NotAllowed(_("Only the project's leads may edit needs."))
     if need.pledges.exists():
         raise DomainError(_("This need already has pledges: it can be closed, not edited."))
-    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units)
+    fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units, unit_plural)
     for name, value in fields.items():
         setattr(need, name, value)
     need.save()

@@ -55,6 +55,7 @@ def report_context(project):
             "received": quantity(need.received, need),
             "missing": quantity(need.missing, need),
             "supporters": need.supporters,
+            "is_cash": need.is_cash,
         }
         for need in project.needs.all()
     ]
@@ -81,6 +82,10 @@ def report_context(project):
         "story_html": markdown_html(story),
         "story_is_cut": story_is_cut,
         "needs": needs,
+        # Money first, with its total right below it (when there is more than one row to add
+        # up); then material, which a total of money printed below it would seem to sum up.
+        "cash_needs": [need for need in needs if need["is_cash"]],
+        "material_needs": [need for need in needs if not need["is_cash"]],
         "has_cash": bool(project.cash_target),
         "cash": {
             "goal": money(project.cash_target, project.currency),

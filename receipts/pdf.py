@@ -30,9 +30,9 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from weasyprint import CSS, HTML
 
-from core.formatting import in_unit, money
+from core.formatting import exact_money, in_unit
 from core.pdf import BASE_URL, FONT_CONFIG, LocalURLFetcher, render_lock, stylesheet
-from donations.models import Pledge
+from donations.models import Pledge, default_unit_plural
 from receipts.amount_words import amount_in_words
 
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "receipts" / "receipt.css"
@@ -122,13 +122,17 @@ def _context(snapshot):
                 "project": line.get("project", ""),
                 "label": line["label"],
                 "kind": line["kind"],
-                "quantity": "" if line["kind"] in ("cash", "refund") else in_unit(line["quantity"], line["unit"]),
-                "value": money(line["value"], line_currency) if line["value"] is not None else "",
+                "quantity": ""
+                if line["kind"] in ("cash", "refund")
+                else in_unit(
+                    line["quantity"], line["unit"], line.get("unit_plural") or default_unit_plural(line["unit"])
+                ),
+                "value": exact_money(line["value"], line_currency) if line["value"] is not None else "",
             }
         )
     totals = [
         {
-            "figures": money(total["amount"], total["currency"]),
+            "figures": exact_money(total["amount"], total["currency"]),
             "words": amount_in_words(Decimal(total["amount"]), total["currency"], snapshot["language"]),
         }
         for total in snapshot["totals"]["cash"]
@@ -149,7 +153,7 @@ def _context(snapshot):
         # A tax receipt for material values nothing: no column of empty values then.
         "has_values": any(line["value"] for line in lines),
         "totals": totals,
-        "estimated": money(estimated, currency) if estimated is not None and currency else "",
+        "estimated": exact_money(estimated, currency) if estimated is not None and currency else "",
         "has_cash": bool(totals),
         "has_material": any(line["kind"] == "material" for line in snapshot["lines"]),
         "issued_on": _date(snapshot["issued_on"]),

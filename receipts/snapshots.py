@@ -67,6 +67,7 @@ def _pledge_lines(pledge, *, tax_receipt, yearly_years=()):
             "kind": need.kind,
             "quantity": _decimal(reception.quantity),
             "unit": need.unit,
+            "unit_plural": need.plural_unit,
             "value": None,
         }
         if need.is_cash:
@@ -209,6 +210,7 @@ def yearly_snapshot(*, issuer, year, receptions, identity):
                 "kind": need.kind,
                 "quantity": _decimal(reception.quantity),
                 "unit": "" if need.is_cash else need.unit,
+                "unit_plural": "" if need.is_cash else need.plural_unit,
                 "currency": project.currency,
                 "value": _decimal(value),
             }

@@ -10,6 +10,7 @@ from donations.models import Need
 
 class NeedSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    unit_plural = serializers.CharField(source="plural_unit", read_only=True)
     target_quantity = serializers.DecimalField(**QUANTITY, read_only=True)
     estimated_unit_value = serializers.DecimalField(**QUANTITY, read_only=True, allow_null=True)
     pledged = serializers.DecimalField(**QUANTITY, read_only=True)
@@ -25,6 +26,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "kind",
             "label",
             "unit",
+            "unit_plural",
             "target_quantity",
             "estimated_unit_value",
             "whole_units",
@@ -43,9 +45,11 @@ class NeedInProjectSerializer(NeedSerializer):
 
 
 class NeedBriefSerializer(serializers.ModelSerializer):
+    unit_plural = serializers.CharField(source="plural_unit", read_only=True)
+
     class Meta:
         model = Need
-        fields = ["id", "kind", "label", "unit"]
+        fields = ["id", "kind", "label", "unit", "unit_plural"]
 
 
 class NeedWriteSerializer(serializers.Serializer):
@@ -53,6 +57,9 @@ class NeedWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Need.Kind.choices)
     label = serializers.CharField(max_length=120)
     unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    unit_plural = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="Empty: the usual plural of `unit`."
+    )
     target_quantity = DecimalNumberField(**QUANTITY)
     estimated_unit_value = DecimalNumberField(**QUANTITY, required=False, allow_null=True, default=None)
     whole_units = serializers.BooleanField(

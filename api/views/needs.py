@@ -73,6 +73,7 @@ class NeedViewSet(viewsets.GenericViewSet):
             "kind": need.kind,
             "label": need.label,
             "unit": need.unit,
+            "unit_plural": need.unit_plural,
             "target_quantity": need.target_quantity,
             "estimated_unit_value": need.estimated_unit_value,
             "whole_units": need.whole_units,

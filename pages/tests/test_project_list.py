@@ -222,7 +222,9 @@ def test_list_card_shows_progress_money_and_supporters(client):
 
     page = text(client.get(LIST_URL))
 
-    assert "2,500.00 MAD pledged · 500.00 MAD received of 50,000.00 MAD" in page
+    # Received against the goal, big; pledged in the bar, with its legend.
+    assert "500 MAD received</strong> of 50,000 MAD (1%)" in page
+    assert "pledged, on its way" in page
     assert "2 supporters" in page
     assert "2031" in page
     assert 'class="bar-pledged" width="5"' in page  # pledged 2 500 of 50 000

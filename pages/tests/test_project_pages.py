@@ -78,9 +78,10 @@ def test_project_page_shows_needs_with_progress_and_a_pledge_link(client, blanke
     page = text(response)
     assert response.status_code == 200
     assert "Vêtements chauds pour Aghbar" in page
-    assert "8 pièce received of 200 pièce" in page
-    assert "40 pièce pledged" in page
-    assert "160 pièce still missing" in page
+    assert "<h3>Couverture</h3>" in page  # a heading, capitalised
+    assert "8 pièces arrived</strong> of 200 pièces (4%)" in page
+    assert "40 pièces pledged" in page
+    assert "160 pièces still missing" in page
     assert "#Aghbar" in page
     assert reverse("donations:pledge", kwargs={"slug": "aghbar", "need_id": blankets.pk}) in page
     assert f'id="need-{blankets.pk}"' in page
@@ -112,8 +113,12 @@ def test_project_page_shows_cash_totals(client, blankets_project):
 
     page = text(client.get(blankets_project.get_absolute_url()))
 
-    assert "1,200.00 MAD pledged · 0.00 MAD received of 5,000.00 MAD" in page
-    assert "Still missing: 3,800.00 MAD" in page
+    # The goal first, then what arrived, then what is pledged; whole amounts without decimals.
+    assert "0 MAD received</strong> of 5,000 MAD (0%)" in page
+    assert (
+        "<dt>Goal</dt><dd>5,000 MAD</dd></div> <div><dt>Arrived</dt><dd>0 MAD</dd></div> "
+        "<div><dt>Pledged</dt><dd>1,200 MAD</dd></div> <div><dt>Still missing</dt><dd>3,800 MAD</dd>"
+    ) in page
 
 
 @pytest.mark.django_db
@@ -188,7 +193,7 @@ def test_cancelled_project_shows_its_reason_and_what_happened_to_pledges(client,
 
     assert "La route est coupée jusqu&#x27;au printemps." in page
     assert "had not arrived yet were cancelled" in page
-    assert "8 pièce received of 200 pièce" in page  # what arrived stays
+    assert "8 pièces arrived</strong> of 200 pièces" in page  # what arrived stays
     assert "/pledge/" not in page
 
 

@@ -115,7 +115,7 @@ def test_project_feed_lists_public_entries_newest_first_without_supporters_only_
     feed = parse(client.get("/p/tighzit/feed.atom"))
 
     assert entry_titles(feed) == [
-        "Expense: Ciment, 1,500.00 MAD",
+        "Expense: Ciment, 1,500 MAD",
         "50 % of “couverture” received",
         "25 % of “couverture” received",
         "Les couvertures sont arrivées",

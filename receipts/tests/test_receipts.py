@@ -302,7 +302,7 @@ def test_the_verification_page_shows_the_receipt_but_never_the_donor(client):
     assert response.status_code == 200
     assert "Genuine and valid" in page
     assert receipt.number in page and "Association Tiwizi Solidarité" in page and "Une classe à Tighzit" in page
-    assert "150.00 EUR" in page or "150,00 EUR" in page
+    assert "150 EUR" in page
     for secret in ("nadia_lyon", "Nadia Benali", "Bellecour", "nadia@private.example"):
         assert secret.lower() not in page.lower()
 
