@@ -10,7 +10,8 @@ urlpatterns = [
     path("p/<slug:slug>/", views.project, name="project"),
     path("p/<slug:slug>/supporters/", views.supporters, name="supporters"),
     path("p/<slug:slug>/manage/", views.dashboard, name="dashboard"),
-    path("p/<slug:slug>/manage/status/", views.project_status, name="project_status"),
+    # The moves themselves are posted to projects:move (…/manage/status/).
+    path("p/<slug:slug>/manage/lifecycle/", views.project_status, name="project_status"),
     path("me/pledges/", views.my_pledges, name="my_pledges"),
     re_path(r"^@(?P<handle>[A-Za-z0-9_]+)/?$", views.profile, name="profile"),
 ]

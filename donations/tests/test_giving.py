@@ -189,7 +189,7 @@ def test_a_blanket_pledge_says_where_to_bring_them_and_when(client):
     response = pledge_by(MemberFactory(), need, "3", Pledge.Channel.DROP_OFF, client)
 
     text = " ".join(response.content.decode().split())
-    assert "Bring <strong>3 pièce</strong> to one of these places:" in text
+    assert "Bring <strong>3 pièces</strong> to one of these places:" in text
     assert "Dar Chabab Tighzit" in text and "Mon–Sat 9–18h" in text
     assert "openstreetmap.org" in text
     assert BANK["bank_account"] not in text

@@ -120,10 +120,13 @@ def test_illegal_moves_are_refused_by_the_service_and_the_page(login, from_statu
     assert not ProjectTransition.objects.exists()
 
 
-def test_dashboard_offers_no_move_out_of_cancelled_or_completed(login):
+def test_no_move_is_offered_out_of_cancelled_or_completed(login):
     for status in (Status.CANCELLED, Status.COMPLETED):
         project = project_in(status)
-        response = login(project.created_by).get(reverse("pages:dashboard", kwargs={"slug": project.slug}))
+        client = login(project.created_by)
+        dashboard = client.get(reverse("pages:dashboard", kwargs={"slug": project.slug}))
+        assert dashboard.context["can_move"] is False
+        response = client.get(reverse("pages:project_status", kwargs={"slug": project.slug}))
         assert response.context["moves"] == []
 
 
@@ -159,13 +162,13 @@ def test_moderator_of_another_community_cannot_open_it(login):
     assert status_of(project) == Status.IN_REVIEW
 
 
-def test_moderator_of_the_community_opens_it_from_the_dashboard(login):
+def test_moderator_of_the_community_opens_it_from_the_status_page(login):
     project = project_in(Status.IN_REVIEW)
     moderator = make_moderator(project.community)
     client = login(moderator)
 
-    dashboard = client.get(reverse("pages:dashboard", kwargs={"slug": project.slug}))
-    assert Status.OPEN in [status for status, _label in dashboard.context["moves"]]
+    page = client.get(reverse("pages:project_status", kwargs={"slug": project.slug}))
+    assert Status.OPEN in [status for status, _label, _consequence in page.context["moves"]]
     response = move(client, project, Status.OPEN)
 
     assert response.status_code == 302
