@@ -115,6 +115,19 @@ class ReceptionForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=RECEPTION_NOTE_MAX, required=False)
 
+    def __init__(self, *args, need=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if need is None:
+            return
+        # "montant" for money, "quantité" for goods: never a quantity of dirhams.
+        if need.is_cash:
+            self.fields["quantity"].label = _("Amount that arrived, in %(currency)s") % {
+                "currency": need.project.currency
+            }
+        else:
+            self.fields["quantity"].label = _("How many %(unit)s arrived?") % {"unit": need.plural_unit}
+        self.fields["received_on"].label = _("Arrived on")
+
 
 class LeadPledgeCancelForm(forms.Form):
     reason = forms.CharField(

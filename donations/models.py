@@ -64,10 +64,7 @@ def default_unit_plural(unit):
     first, _space, rest = unit.partition(" ")
     if len(first) <= 2 or not first.isalpha() or first[-1].lower() in "sxz":
         return unit
-    if first.lower().endswith(("eau", "eu")):
-        plural = first + "x"
-    else:
-        plural = first + "s"
+    plural = first + ("x" if first.lower().endswith(("eau", "eu")) else "s")
     return f"{plural} {rest}" if rest else plural
 
 
@@ -563,3 +560,4 @@ class CollectionPoint(models.Model):
 
     def __str__(self):
         return self.name
+

@@ -227,7 +227,9 @@ def reception_add(request, slug, pledge_id):
     if not can_record_reception(request.user, pledge):
         raise PermissionDenied
     remaining = pledge.quantity - pledge.received
-    form = ReceptionForm(request.POST or None, initial={"quantity": as_typed(remaining) if remaining > 0 else ""})
+    form = ReceptionForm(
+        request.POST or None, initial={"quantity": as_typed(remaining) if remaining > 0 else ""}, need=pledge.need
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.reception_record(pledge=pledge, actor=request.user, **form.cleaned_data)
