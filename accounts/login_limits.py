@@ -8,6 +8,7 @@ README "Limits"); these are the parts of it that are Tiwizi's.
 - What a locked-out visitor sees: the site's 429 page, in their language, saying when to retry.
 """
 
+from axes import utils as axes_utils
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -37,3 +38,9 @@ def locked_out(request, original_response=None, credentials=None):
     retry_after = int(settings.AXES_COOLOFF_TIME.total_seconds())
     message = _("Too many failed log-ins, for this account or from this address.")
     return rates.too_many_requests(request, retry_after, message=message)
+
+
+def forget_failures(handle):
+    """Forget the failed log-ins counted against the account (after its password changed: whoever
+    set it may log in with it at once). Those counted against the addresses stay."""
+    axes_utils.reset(username="@" + handle.lower())

@@ -33,6 +33,8 @@ from accounts.handles import (
 from core.hiding import hidden_at_field, hidden_reason_field
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+# The longest password a form or the API takes: room for any passphrase, not for megabytes to hash.
+PASSWORD_MAX_LENGTH = 256
 
 # Words that would collide with our own URLs or impersonate the site; a handle that looks like
 # one of them (the same confusable skeleton, accounts/handles.py) is reserved too.
@@ -254,3 +256,26 @@ class ApiToken(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class RecoveryCode(models.Model):
+    """One of a member's single-use recovery codes (accounts/recovery.py): only a keyed hash of the
+    code is kept, never the code, which is shown once, when it is made."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("member")
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            # Also the index that finds a code typed for a member.
+            models.UniqueConstraint(fields=["member", "code_hash"], name="recovery_code_unique_per_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ({self.created_at:%Y-%m-%d})"

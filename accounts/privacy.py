@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import hooks
 from accounts.handles import TOMBSTONE_PREFIX
-from accounts.models import ApiToken, Member
+from accounts.models import ApiToken, Member, RecoveryCode
 from core.errors import NotAllowed
 
 # The shape of the file: raised when a key changes meaning, so that a reader can tell.
@@ -47,6 +47,13 @@ def member_data(*, member):
             }
             for token in ApiToken.objects.filter(member=member).order_by("created_at", "id")
         ],
+        # When each recovery code was made and used; never its hash (nor the code, which is not kept).
+        "recovery_codes": [
+            {"created_at": created_at, "used_at": used_at}
+            for created_at, used_at in RecoveryCode.objects.filter(member=member)
+            .order_by("created_at", "id")
+            .values_list("created_at", "used_at")
+        ],
     }
     hooks.member_data_requested(member=member, data=data)
     return data
@@ -63,8 +70,8 @@ def member_erase(*, member):
 
     Guarantees, in one transaction (all of it or, when an app refuses, none of it):
     - the handle becomes a tombstone shown nowhere ("deleted member", "anonymous"); the email,
-      the password (unusable), the API tokens, the groups and permissions are gone; the account
-      is inactive, so it cannot log in and every session it had stops working at once;
+      the password (unusable), the API tokens, the recovery codes, the groups and permissions are
+      gone; the account is inactive, so it cannot log in and every session it had stops working;
     - each app erases what it holds (accounts.hooks.member_erasing): memberships and leads, the
       legal name and address, update-email opt-outs and queued emails; pledges and receptions
       stay as anonymous rows, so no total changes, and issued receipts stay as they are;
@@ -79,6 +86,7 @@ def member_erase(*, member):
         raise NotAllowed(_("A superuser's account is closed by another superuser, in the admin."))
     hooks.member_erasing(member=member)
     ApiToken.objects.filter(member=member).delete()
+    RecoveryCode.objects.filter(member=member).delete()
     member.groups.clear()
     member.user_permissions.clear()
     member.handle = new_tombstone()

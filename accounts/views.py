@@ -1,35 +1,55 @@
 """Signing up, logging in and out, the member's account page (their email address, a copy of
 their data, deleting the account) and API tokens page (create one, shown once; see them; revoke
-them). A member's public profile is a page of pages/: it lists pledges and projects."""
+them); getting back into an account (a reset link by email, or a recovery code: accounts/recovery.py
+says which and why) and changing one's password. A member's public profile is a page of pages/: it
+lists pledges and projects."""
 
 import json
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import privacy, services
-from accounts.forms import DeleteAccountForm, EmailForm, LoginForm, SignupForm, TokenForm
+from accounts import privacy, recovery, selectors, services
+from accounts.forms import (
+    DeleteAccountForm,
+    EmailForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordConfirmForm,
+    PasswordResetRequestForm,
+    RecoveryForm,
+    SetPasswordForm,
+    SignupForm,
+    TokenForm,
+)
 from accounts.models import ApiToken
 from core import rates
-from core.errors import DomainError, NotAllowed, add_to_form
+from core.errors import DomainError, NotAllowed, TooManyAttempts, add_to_form
 
 BACKEND = "accounts.backends.HandleOrEmailBackend"
 
 EMAIL_SENT = gettext_lazy(
     "If this address can be used, we sent it a link that attaches it to your account: check your inbox."
 )
+# The same words whatever the sign-up: whether or not an address was given, or is taken.
+WELCOME = gettext_lazy("Welcome to Tiwizi! Your account is ready.")
+# In the session of a member who just signed up without an email: their recovery codes page makes
+# and shows their codes once, on its first reading (accounts.views.recovery_codes).
+CODES_DUE = "accounts.recovery_codes_due"
 
 
 def _safe_next(request):
@@ -56,10 +76,16 @@ def signup(request):
                 add_to_form(form, error)
             else:
                 login(request, member, backend=BACKEND)
+                messages.success(request, WELCOME)
                 if email:
                     # The same words, page and redirect whether or not another account has it.
                     messages.info(request, EMAIL_SENT)
-                return redirect(_safe_next(request) or "pages:home")
+                    return redirect(_safe_next(request) or "pages:home")
+                # No way to mail a reset link: the recovery codes, shown next, are the way back.
+                request.session[CODES_DUE] = member.pk
+                next_url = _safe_next(request)
+                query = f"?{urlencode({'next': next_url})}" if next_url else ""
+                return redirect(reverse("accounts:recovery_codes") + query)
     else:
         form = SignupForm()
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request) or ""})
@@ -73,6 +99,145 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's own); the header's button posts here."""
+
+
+# --- Getting back into an account (accounts/recovery.py) ---------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """A handle or an email; the same answer (the "done" page) whatever it names."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+# Per address, every request: the page and the API (api/views/passwords.py) count together. The
+# emails each account gets are limited too, by accounts.recovery, without a word.
+password_reset = rates.limit_posts("password_reset", per="address")(PasswordResetView.as_view())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "answer": recovery.RESET_REQUESTED}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's: the link's token moves to the session, then a form asks for the new password. The
+    token is checked again, with the password set, by accounts.recovery under the member's lock."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        token = self.request.session.get(auth_views.INTERNAL_RESET_SESSION_TOKEN)
+        try:
+            recovery.password_reset_confirm(
+                uid=self.kwargs["uidb64"], token=token, new_password=form.cleaned_data["new_password1"]
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return redirect(self.success_url)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@sensitive_post_parameters("recovery_code", "new_password1", "new_password2")
+@rates.limit_posts("recovery", per="address")
+def recover(request):
+    """Forgot your password? A handle, one of its recovery codes, and a new password. Tries are
+    limited per address (here) and per handle typed (accounts.recovery)."""
+    form = RecoveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = recovery.password_recover_with_code(
+                handle=form.cleaned_data["handle"],
+                code=form.cleaned_data["recovery_code"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except TooManyAttempts as error:
+            return rates.too_many_requests(request, error.retry_after, message=error.message)
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            left = selectors.recovery_codes_summary(member=member)["unused"]
+            messages.success(request, _("Your password is changed: log in with it."))
+            messages.info(request, _codes_left_message(left))
+            return redirect("accounts:login")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/recover.html", {"form": form}, status=status)
+
+
+def _codes_left_message(left):
+    if left == 0:
+        return _("You have no recovery code left: make new ones on your account page.")
+    return ngettext("You have %(count)d recovery code left.", "You have %(count)d recovery codes left.", left) % {
+        "count": left
+    }
+
+
+def _new_codes_page(request, codes, *, continue_url):
+    # Rendered, not redirected, and kept by no cache: the codes exist nowhere else.
+    context = {"codes": codes, "continue_url": continue_url, "made_at": timezone.now()}
+    return render(request, "accounts/recovery_codes_new.html", context)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@login_required
+# New codes could open the account to whoever holds them: the password is asked, and guesses are
+# limited like sign-ups, per member.
+@rates.limit_posts("signup", per="member")
+def recovery_codes(request):
+    """The member's recovery codes: how many are left, and new ones (which replace them all), made
+    once the member typed their password, and shown once.
+
+    Right after a sign-up without email the codes are made by the first reading of this page (the
+    session says it is due, and only once): so they are never kept anywhere in clear, not even in
+    the session, and the sign-up still redirects where the member was going, through here."""
+    if request.method == "POST":
+        form = PasswordConfirmForm(request.user, request.POST)
+        if form.is_valid():
+            codes = recovery.recovery_codes_replace(member=request.user)
+            return _new_codes_page(request, codes, continue_url=reverse("accounts:account"))
+        status = 400
+    elif request.session.pop(CODES_DUE, None) == request.user.pk:
+        codes = recovery.recovery_codes_replace(member=request.user)
+        return _new_codes_page(request, codes, continue_url=_safe_next(request) or reverse("pages:home"))
+    else:
+        form, status = PasswordConfirmForm(request.user), 200
+    context = {"form": form, "summary": selectors.recovery_codes_summary(member=request.user)}
+    return render(request, "accounts/recovery_codes.html", context, status=status)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's (the current password, then the new one twice), the password set by accounts.recovery;
+    this session stays logged in, every other one of the account ends."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form):
+        try:
+            member = recovery.password_set(member=form.user, new_password=form.cleaned_data["new_password1"])
+        except DomainError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, member)
+        messages.success(self.request, _("Your password is changed."))
+        return redirect(self.success_url)
+
+
+# The form checks the current password: guesses are limited like sign-ups, per member.
+password_change = login_required(rates.limit_posts("signup", per="member")(PasswordChangeView.as_view()))
 
 
 def _page(request, form, new_key=None, status=200):
@@ -127,7 +292,8 @@ def account(request):
             messages.info(request, EMAIL_SENT)
         return redirect("accounts:account")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/account.html", {"email_form": form}, status=status)
+    context = {"email_form": form, "recovery_codes": selectors.recovery_codes_summary(member=request.user)}
+    return render(request, "accounts/account.html", context, status=status)
 
 
 @require_POST

@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import DomainError, IllegalTransition, NotAllowed
+from core.errors import DomainError, IllegalTransition, NotAllowed, TooManyAttempts
 from core.nul_bytes import NulCharacterRefused
 
 NON_FIELD = "non_field_errors"
@@ -64,6 +64,9 @@ def _domain_status(error):
 
 def exception_handler(exc, context):
     """DRF's exception handler: every error the API answers goes through here."""
+    if isinstance(exc, TooManyAttempts):
+        # A limit a service keeps itself: the same 429 and Retry-After as a throttle's.
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
     if isinstance(exc, DomainError):
         set_rollback()
         fields = {exc.field: [force_str(exc.message)]} if exc.field else {}

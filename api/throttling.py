@@ -92,3 +92,40 @@ class PledgeThrottle(MemberThrottle):
     The pledge page (donations/views.py) counts against the same budget."""
 
     scope = "pledge"
+
+
+class PageRateThrottle(_FixedWindowThrottle):
+    """A page's limit, settings.RATE_LIMITS[scope], by address, whoever asks: the endpoint and its
+    page (accounts/views.py, core.rates.limit_posts) count against one budget."""
+
+    def get_rate(self):
+        return rates.page_rate(self.scope)
+
+    def client_ident(self, request):
+        return rates.address_ident(request)
+
+
+class PasswordResetThrottle(PageRateThrottle):
+    """Requests for a password reset email (the emails each account gets are limited too, by
+    accounts/recovery.py, without a word)."""
+
+    scope = "password_reset"
+
+
+class RecoveryThrottle(PageRateThrottle):
+    """Tries of a recovery code (those per handle are limited by accounts/recovery.py)."""
+
+    scope = "recovery"
+
+
+class PasswordCheckThrottle(_FixedWindowThrottle):
+    """Tries of a member's current password: limited like sign-ups, per member, as the pages that
+    ask for it are (accounts/views.py)."""
+
+    scope = "signup"
+
+    def get_rate(self):
+        return rates.page_rate(self.scope)
+
+    def client_ident(self, request):
+        return request.user.pk if request.user.is_authenticated else None

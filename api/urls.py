@@ -8,6 +8,7 @@ from api.views.communities import CommunityViewSet
 from api.views.giving import ProjectGivingView
 from api.views.members import MemberViewSet, MeView
 from api.views.needs import NeedViewSet
+from api.views.passwords import PasswordChangeView, PasswordResetConfirmView, PasswordResetRequestView, RecoveryCodeView
 from api.views.pledges import PledgeViewSet
 from api.views.projects import ProjectViewSet
 from api.views.receipts import ReceiptViewSet
@@ -39,6 +40,11 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", docs_view, name="docs"),
     path("api/v1/me/", MeView.as_view(), name="me"),
+    path("api/v1/me/password/", PasswordChangeView.as_view(), name="password-change"),
+    # Getting back into an account (accounts/recovery.py).
+    path("api/v1/password/reset/", PasswordResetRequestView.as_view(), name="password-reset"),
+    path("api/v1/password/reset/confirm/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("api/v1/password/recovery-code/", RecoveryCodeView.as_view(), name="password-recovery-code"),
     path("api/v1/projects/<slug:slug>/giving/", ProjectGivingView.as_view(), name="project-giving"),
     path("api/v1/", include(router.urls)),
     # Anything else under /api/v1/ is a 404 in the API's error shape, not an HTML page.

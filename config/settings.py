@@ -136,6 +136,8 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.back
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "pages:home"
+# A password reset link works once (its token changes with the password) and for a day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -262,6 +264,15 @@ RATE_LIMITS = {
     "flag": os.environ.get("RATE_LIMIT_FLAG", "10/hour"),
     # Per address, every POST of the sign-up form (a person who mistypes has room to retry).
     "signup": os.environ.get("RATE_LIMIT_SIGNUP", "10/hour"),
+    # Getting back into an account (accounts/recovery.py), the page and the API counting together.
+    # Per address, every request for a password reset email.
+    "password_reset": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/hour"),
+    # Per account, the reset emails that actually leave: past it, requests are answered alike and
+    # nothing is sent, so that nobody can fill a member's inbox from many addresses.
+    "password_reset_account": os.environ.get("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/hour"),
+    # Per address, and per handle typed, every try of a recovery code: codes cannot be guessed.
+    "recovery": os.environ.get("RATE_LIMIT_RECOVERY", "10/hour"),
+    "recovery_handle": os.environ.get("RATE_LIMIT_RECOVERY_HANDLE", "5/hour"),
 }
 # The pledge page counts against the API's "pledge" budget (REST_FRAMEWORK below), per member.
 

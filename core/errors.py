@@ -37,3 +37,14 @@ class BadUpload(DomainError):
     """An uploaded file that is not what it claims, or too large (core/uploads.py)."""
 
     code = "bad_upload"
+
+
+class TooManyAttempts(DomainError):
+    """A limit that a service keeps itself (core/rates.py), e.g. tries of a recovery code per
+    handle: pages answer it with the 429 page, the API with its 429, both saying when to retry."""
+
+    code = "throttled"
+
+    def __init__(self, message, *, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -34,11 +34,12 @@ def logged_in_member(client):
 
 
 @pytest.mark.django_db
-def test_signup_with_handle_only_logs_in_and_goes_home(client):
+def test_signup_with_handle_only_logs_in_and_goes_home_through_her_recovery_codes(client):
     response = signup(client, "Nouvelle_Twitta")
 
     assert response.status_code == 302
-    assert response.url == reverse("pages:home")
+    assert response.url == reverse("accounts:recovery_codes")
+    assert f'href="{reverse("pages:home")}"' in client.get(response.url).content.decode()
     member = Member.objects.get()
     assert member.handle == "Nouvelle_Twitta"
     assert member.email is None
@@ -113,16 +114,27 @@ def test_signup_refuses_mismatched_passwords(client):
 def test_signup_goes_to_a_safe_next_page(client):
     project = ProjectFactory()
 
-    response = signup(client, "follower", next_url=project.get_absolute_url())
+    response = signup(client, "follower", email="follower@private.example", next_url=project.get_absolute_url())
 
     assert response.url == project.get_absolute_url()
 
 
 @pytest.mark.django_db
+def test_signup_without_email_goes_to_a_safe_next_page_after_the_recovery_codes(client):
+    project = ProjectFactory()
+
+    response = signup(client, "follower", next_url=project.get_absolute_url())
+
+    assert response.url.startswith(reverse("accounts:recovery_codes") + "?next=")
+    assert f'href="{project.get_absolute_url()}"' in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
 def test_signup_ignores_a_next_page_on_another_site(client):
-    response = signup(client, "follower", next_url="https://evil.example/steal")
+    response = signup(client, "follower", email="follower@private.example", next_url="https://evil.example/steal")
 
     assert response.url == reverse("pages:home")
+    assert signup(client, "follower_2", next_url="https://evil.example/steal").url == reverse("accounts:recovery_codes")
 
 
 @pytest.mark.django_db

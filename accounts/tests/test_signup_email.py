@@ -67,7 +67,8 @@ def test_signup_answers_the_same_whether_or_not_the_email_is_taken(owner):
     assert answer(taken) == answer(free)
     assert taken.status_code == 302
     assert answer(taken)[2] == [
-        "If this address can be used, we sent it a link that attaches it to your account: check your inbox."
+        "Welcome to Tiwizi! Your account is ready.",
+        "If this address can be used, we sent it a link that attaches it to your account: check your inbox.",
     ]
     # Neither account has an address yet: the account's own page and the API cannot tell either.
     assert Member.objects.get(handle="second").email is None
