@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.test.utils import override_settings
@@ -47,6 +48,7 @@ from django.utils.text import slugify
 
 from accounts.models import Member
 from core.formatting import quantity as in_unit
+from demo.covers import cover_jpeg
 from donations.models import GivingDetails, Need, Pledge, PledgeEvent, ProgressThreshold, Reception
 from donations.progress import needs_with_progress
 from donations.services import (
@@ -64,6 +66,7 @@ from projects.services import (
     project_add_lead,
     project_create_draft,
     project_transition,
+    project_update,
 )
 from publishing import update_emails
 from publishing.expenses import expense_record
@@ -427,6 +430,13 @@ class DemoLoader:
             hashtag=spec["hashtag"],
             deadline=timezone.localdate() + timedelta(days=spec["deadline_in_days"]),
             created_at=drafted,
+        )
+        # A drawn cover (demo/covers.py), through the upload path a lead's photo takes.
+        cover = cover_jpeg(slug=project.slug, category=spec["category"], region=spec["region"])
+        project = project_update(
+            project=project,
+            actor=lead,
+            cover_image=SimpleUploadedFile(f"{project.slug}.jpg", cover, content_type="image/jpeg"),
         )
         for handle in spec["co_leads"]:
             project_add_lead(project=project, actor=lead, member=self.members[handle])
