@@ -54,7 +54,7 @@ def badge_svg(project):
 <g clip-path="url(#r)">
 <rect width="{label_width}" height="{HEIGHT}" fill="#555"/>
 <rect x="{label_width}" width="{value_width}" height="{HEIGHT}" fill="#5c6670"/>
-<rect x="{label_width}" width="{bar_width}" height="{HEIGHT}" fill="#2f7d4f"/>
+<rect x="{label_width}" width="{bar_width}" height="{HEIGHT}" fill="#22613b"/>
 </g>
 <g fill="#fff" text-anchor="middle" font-family="Noto Sans,DejaVu Sans,Verdana,Geneva,sans-serif" font-size="11">
 <text x="{label_width / 2:.1f}" y="14">{label}</text>
