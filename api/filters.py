@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from core.currencies import Currency
+from core.search_words import QUERY_LENGTH_MAX
 from donations.models import Need, Pledge, Reception
 from donations.selectors import PROJECT_SORTS
 from projects.models import Category, Project
@@ -59,11 +60,18 @@ class ProjectFilter(filters.FilterSet):
     country = filters.CharFilter(label=_("Two-letter country code"), max_length=2)
     region = filters.CharFilter(label=_("Region (contains)"))
     currency = filters.ChoiceFilter(choices=Currency.choices)
-    item = filters.CharFilter(label=_("What an open material need asks for (contains)"))
+    item = filters.CharFilter(
+        label=_("Words of what an open material need asks for (plurals, accents and case aside)"),
+        max_length=QUERY_LENGTH_MAX,
+    )
     has_missing = filters.BooleanFilter(label=_("true: some open need still misses something; false: nothing does"))
     deadline_after = filters.DateFilter(label=_("Deadline on or after this date"))
     deadline_before = filters.DateFilter(label=_("Deadline on or before this date"))
-    q = filters.CharFilter(label=_("Search title, summary, place and hashtag"))
+    # The home page's search box, the same words found the same way (donations/search.py).
+    q = filters.CharFilter(
+        label=_("Search: every word in the title, summary, place, hashtag or a need (plurals, accents and case aside)"),
+        max_length=QUERY_LENGTH_MAX,
+    )
     ordering = filters.ChoiceFilter(
         choices=[(name, name) for name in PROJECT_SORTS], label=_("Order: newest first (default), …")
     )

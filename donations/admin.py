@@ -13,6 +13,7 @@ from core import cache_versions
 from core.read_only_admin import ReadOnlyAdmin, ReadOnlyInline
 from donations.models import CardRefund, Need, Pledge, PledgeEvent, Reception
 from donations.progress import needs_with_progress, pledges_with_received
+from donations.search import refresh_project_search
 from projects.admin import ProjectAdmin
 from projects.models import Project
 
@@ -63,7 +64,8 @@ class NeedAdmin(NeedProgressColumns, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # A corrected wording shows in the API at once.
+        # A corrected wording shows in the API at once, and the search finds it.
+        refresh_project_search(obj.project)
         cache_versions.project_changed(obj.project)
 
     def has_delete_permission(self, request, obj=None):
@@ -202,3 +204,9 @@ admin.site.unregister(Project)
 @admin.register(Project)
 class ProjectWithNeedsAdmin(ProjectAdmin):
     inlines = [NeedInline, *ProjectAdmin.inlines]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A corrected title, place or need's wording: the search finds the project by it at once
+        # (ProjectAdmin.save_model has changed the lists' versions, on this transaction's commit).
+        refresh_project_search(form.instance)

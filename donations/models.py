@@ -561,3 +561,21 @@ class CollectionPoint(models.Model):
     def __str__(self):
         return self.name
 
+
+class ProjectSearch(models.Model):
+    """The words the project list's search finds a project by, as stems (core/search_words.py):
+    kept by donations/search.py in the transaction of every write that changes them (the project's
+    title, summary, place or hashtag; its needs' labels, units and status), never typed in."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True, related_name="search")
+    # Title, summary, village, region, hashtag, and every need's label and unit: the search box (q).
+    text = models.TextField(_("words"), blank=True)
+    # The labels of its open material needs: the "item needed" filter.
+    items = models.TextField(_("items needed"), blank=True)
+
+    class Meta:
+        verbose_name = _("search words")
+        verbose_name_plural = _("search words")
+
+    def __str__(self):
+        return f"{self.project_id}: {self.text}"

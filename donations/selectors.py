@@ -7,6 +7,7 @@ built on it, each with a fixed number of queries (no query per row).
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from accounts.models import Member
+from donations import search
 from donations.models import Need, Pledge, Reception
 from donations.progress import needs_with_progress, pledges_with_received, projects_with_progress
 from donations.references import pledge_id_from
@@ -67,8 +68,9 @@ PROJECT_SORTS = {
 def project_list(*, viewer, filters=None, sort="newest"):
     """Public projects (or those the viewer may see), filtered and sorted, with progress.
 
-    `filters` keys: community (slug), category, status, country, region, item (text of a
-    material need), q (title, summary, place, hashtag); and currency, deadline_after,
+    `filters` keys: community (slug), category, status, country, region, item (words of an open
+    material need's label), q (words of the title, summary, place, hashtag, a need's label or
+    unit: every significant word must be found, see donations/search.py); and currency, deadline_after,
     deadline_before (dates, inclusive), has_missing (True: some open need still misses something).
     """
     filters = filters or {}
@@ -83,12 +85,8 @@ def project_list(*, viewer, filters=None, sort="newest"):
         deadline__gte=filters.get("deadline_after"),
         deadline__lte=filters.get("deadline_before"),
     )
-    if filters.get("item"):
-        queryset = queryset.filter(
-            pk__in=Need.objects.filter(
-                kind=Need.Kind.MATERIAL, status=Need.Status.OPEN, label__icontains=filters["item"]
-            ).values("project")
-        )
+    # Plurals, accents and case aside (donations/search.py): "couvertures" finds "couverture".
+    queryset = search.matching(queryset, words=filters.get("q") or "", items=filters.get("item") or "")
     if filters.get("has_missing") is not None:
         missing = Exists(
             needs_with_progress(Need.objects.filter(project=OuterRef("pk"), status=Need.Status.OPEN)).filter(
@@ -96,15 +94,6 @@ def project_list(*, viewer, filters=None, sort="newest"):
             )
         )
         queryset = queryset.filter(missing if filters["has_missing"] else ~missing)
-    if filters.get("q"):
-        term = filters["q"]
-        queryset = queryset.filter(
-            Q(title__icontains=term)
-            | Q(summary__icontains=term)
-            | Q(village__icontains=term)
-            | Q(region__icontains=term)
-            | Q(hashtag__icontains=term)
-        )
     ordering = PROJECT_SORTS.get(sort, PROJECT_SORTS["newest"])
     return projects_with_progress(queryset.select_related("community")).order_by(*ordering)
 

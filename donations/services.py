@@ -44,6 +44,7 @@ from donations.models import (
     default_unit_plural,
 )
 from donations.progress import pledge_received
+from donations.search import refresh_project_search
 from donations.thresholds import record_thresholds
 from donations.totals import refresh_project_totals
 from projects import permissions as project_permissions
@@ -156,6 +157,7 @@ def need_create(
     fields = _need_fields(project, kind, label, unit, target_quantity, estimated_unit_value, whole_units, unit_plural)
     need = Need.objects.create(project=project, position=position, **fields)
     refresh_project_totals(project)
+    refresh_project_search(project)
     cache_versions.project_changed(project)
     return need
 
@@ -186,6 +188,7 @@ def need_update(
         setattr(need, name, value)
     need.save()
     refresh_project_totals(project)
+    refresh_project_search(project)
     cache_versions.project_changed(project)
     return need
 
@@ -201,6 +204,7 @@ def need_close(*, need, actor):
         return need
     need.status = Need.Status.CLOSED
     need.save(update_fields=["status"])
+    refresh_project_search(project)  # a closed need is no longer an item needed
     cache_versions.project_changed(project)
     return need
 

@@ -4,6 +4,7 @@ the query string. An unknown value is ignored (and its error shown), never an er
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.search_words import QUERY_LENGTH_MAX
 from donations.models import Pledge
 from projects.models import Category, Community, Project
 
@@ -18,7 +19,8 @@ class ProjectFilterForm(forms.Form):
     """The list's filters, read from the query string. Each field is optional; a value that
     does not validate is dropped (and its error shown) while the others still apply."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    # Every word must be found, plurals, accents and case aside (donations/search.py).
+    q = forms.CharField(label=_("Search"), required=False, max_length=QUERY_LENGTH_MAX)
     community = forms.ModelChoiceField(
         label=_("Community"),
         queryset=Community.objects.order_by("name"),
@@ -45,7 +47,7 @@ class ProjectFilterForm(forms.Form):
     item = forms.CharField(
         label=_("Item needed"),
         required=False,
-        max_length=100,
+        max_length=QUERY_LENGTH_MAX,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. blankets")}),
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)

@@ -17,3 +17,7 @@ project_cancelled = Hook("project_cancelled", "project", "actor", "reason")
 # A lead is changing the project's currency. A handler refuses by raising a DomainError once
 # money is counted in the old one (donations: pledges; publishing: expenses).
 currency_changing = Hook("currency_changing", "project")
+
+# The project was created, or its leads edited it (its title, summary, place or hashtag may have
+# changed), its row saved. Donations refreshes the words the project list's search finds it by.
+project_edited = Hook("project_edited", "project")

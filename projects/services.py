@@ -56,6 +56,7 @@ def project_create_draft(*, creator, community, title, country, category, curren
             project.slug = _unique_slug(f"{title} {get_random_string(4).lower()}")
     project.leads.add(creator)
     Membership.objects.get_or_create(community=community, member=creator)
+    hooks.project_edited(project=project)
     cache_versions.project_changed(project)
     return project
 
@@ -77,6 +78,7 @@ def project_update(*, project, actor, **fields):
         setattr(project, name, value)
     project.full_clean()
     project.save()
+    hooks.project_edited(project=project)
     cache_versions.project_changed(project, was_on=was_on)
     return project
 

@@ -2,7 +2,7 @@
 receipt and records no threshold; tests of those go through the services. Each one does what
 every write of progress does, though: it refreshes its project's stored totals (donations/totals.py),
 so that pages read what the rows say. A test that changes rows by hand calls
-refresh_project_totals itself, as a service would."""
+refresh_project_totals (or refresh_project_search) itself, as a service would."""
 
 from decimal import Decimal
 
@@ -10,6 +10,7 @@ import factory
 
 from accounts.tests.factories import MemberFactory
 from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.search import refresh_project_search
 from donations.totals import refresh_project_totals
 from projects.tests.factories import ProjectFactory
 
@@ -18,6 +19,13 @@ def refreshed(project, create):
     """What every service that writes progress does last: the project's stored totals refreshed."""
     if create:
         refresh_project_totals(project)
+
+
+def need_written(project, create):
+    """What the services writing needs do last: the totals, and the search words, refreshed."""
+    refreshed(project, create)
+    if create:
+        refresh_project_search(project)
 
 
 class NeedFactory(factory.django.DjangoModelFactory):
@@ -32,7 +40,7 @@ class NeedFactory(factory.django.DjangoModelFactory):
         model = Need
         skip_postgeneration_save = True
 
-    totals = factory.PostGeneration(lambda need, create, extracted, **kwargs: refreshed(need.project, create))
+    totals = factory.PostGeneration(lambda need, create, extracted, **kwargs: need_written(need.project, create))
 
     class Params:
         cash = factory.Trait(

@@ -1,9 +1,11 @@
-"""Factories of communities, memberships and projects (open, led by their creator, by default)."""
+"""Factories of communities, memberships and projects (open, led by their creator, by default).
+A project gets its search words, as project_create_draft gives them (donations/search.py)."""
 
 import factory
 from django.utils import timezone
 
 from accounts.tests.factories import MemberFactory
+from donations.search import refresh_project_search
 from projects.models import Community, Membership, Project
 
 
@@ -55,3 +57,8 @@ class ProjectFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         obj.leads.add(*(extracted if extracted is not None else [obj.created_by]))
+
+    @factory.post_generation
+    def search_words(obj, create, extracted, **kwargs):
+        if create:
+            refresh_project_search(obj)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Member
 from core import cache_versions
 from donations.models import Need, Pledge, PledgeEvent, Reception
+from donations.search import refresh_all_search
 from donations.totals import refresh_all_totals
 from projects.models import Category, Community, Membership, Project
 
@@ -108,6 +109,8 @@ class Command(BaseCommand):
             # Bulk rows bypass the services, which keep the stored totals: sum them once here.
             self.stdout.write("Summing the stored totals…")
             refresh_all_totals()
+            self.stdout.write("Storing the search words…")
+            refresh_all_search(Project.objects.filter(community__slug__startswith=SLUG_PREFIX))
             cache_versions.everything_changed()
         self.stdout.write(self.style.SUCCESS("Done."))
 
