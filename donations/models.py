@@ -30,6 +30,8 @@ from donations.references import reference_for
 from projects.models import Project
 from projects.permissions import can_see_anonymous_donors
 
+SEARCH_TEXT_MAX = 12_000
+SEARCH_ITEMS_MAX = 8_000
 QUANTITY_MAX = Decimal("1000000000")  # a billion units or currency units: far above any gift
 QUANTITY_FIELD = {"max_digits": 14, "decimal_places": 2}
 
@@ -569,9 +571,16 @@ class ProjectSearch(models.Model):
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True, related_name="search")
     # Title, summary, village, region, hashtag, and every need's label and unit: the search box (q).
-    text = models.TextField(_("words"), blank=True)
+    # Bounded by what they are made of: a project's texts (title 120, summary 200, place 200,
+    # hashtag 60) and its 30 needs' labels and units (160 each), about 5 400 characters, twice
+    # over for the parts of camel-cased words.
+    text = models.TextField(
+        _("words"), blank=True, max_length=SEARCH_TEXT_MAX, validators=[MaxLengthValidator(SEARCH_TEXT_MAX)]
+    )
     # The labels of its open material needs: the "item needed" filter.
-    items = models.TextField(_("items needed"), blank=True)
+    items = models.TextField(
+        _("items needed"), blank=True, max_length=SEARCH_ITEMS_MAX, validators=[MaxLengthValidator(SEARCH_ITEMS_MAX)]
+    )
 
     class Meta:
         verbose_name = _("search words")

@@ -18,7 +18,7 @@ How the stored words stay right:
 from django.db.models import Q
 
 from core.search_words import query_stems, search_text, word_start
-from donations.models import Need, ProjectSearch
+from donations.models import SEARCH_ITEMS_MAX, SEARCH_TEXT_MAX, Need, ProjectSearch
 from projects.models import Project
 
 # The project's own texts the search box looks in (the story is not one of them).
@@ -32,7 +32,7 @@ def project_search_fields(project, needs):
     """The stored words of a project (anything with PROJECT_FIELDS as attributes) and of its needs
     (kind, status, label, unit) as ProjectSearch's fields."""
     needs = list(needs)
-    return {
+    fields = {
         "text": search_text(
             *(getattr(project, name) for name in PROJECT_FIELDS),
             *(part for _kind, _status, label, unit in needs for part in (label, unit)),
@@ -44,6 +44,12 @@ def project_search_fields(project, needs):
                 if kind == Need.Kind.MATERIAL and status == Need.Status.OPEN
             )
         ),
+    }
+    # Within the columns' bounds (never reached by what the forms accept), cut between two stems.
+    bounds = {"text": SEARCH_TEXT_MAX, "items": SEARCH_ITEMS_MAX}
+    return {
+        name: value if len(value) <= bounds[name] else value[: bounds[name] + 1].rsplit(" ", 1)[0]
+        for name, value in fields.items()
     }
 
 

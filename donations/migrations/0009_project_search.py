@@ -2,6 +2,7 @@
 # (its projects dependency set by hand to the last projects migration in the repository: the
 # project search needs nothing newer.)
 
+import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -48,8 +49,8 @@ class Migration(migrations.Migration):
             name='ProjectSearch',
             fields=[
                 ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search', serialize=False, to='projects.project')),
-                ('text', models.TextField(blank=True, verbose_name='words')),
-                ('items', models.TextField(blank=True, verbose_name='items needed')),
+                ('text', models.TextField(blank=True, max_length=12000, validators=[django.core.validators.MaxLengthValidator(12000)], verbose_name='words')),
+                ('items', models.TextField(blank=True, max_length=8000, validators=[django.core.validators.MaxLengthValidator(8000)], verbose_name='items needed')),
             ],
             options={
                 'verbose_name': 'search words',
