@@ -38,11 +38,20 @@ def pledged(client, url):
     return " ".join(client.get(url).content.decode().split())
 
 
+def shows_pledged(page, url, amount, percent):
+    """Every page's progress bar says what share of the goal is pledged; the project's page also
+    prints the amount. The goal is chosen so that the last pledge changes the share."""
+    shown = f"0% received, {percent}% pledged" in page
+    if url.startswith("/p/"):
+        shown = shown and f"{amount} MAD pledged" in page
+    return shown
+
+
 def test_every_cached_page_shows_the_last_commit_after_concurrent_pledges(settings):
     settings.PAGE_CACHE = True
     cache.clear()
     project = ProjectFactory(community=CommunityFactory(slug="atlas"), slug="concurrence")
-    cash = NeedFactory(project=project, cash=True, target_quantity=Decimal("40000"))
+    cash = NeedFactory(project=project, cash=True, target_quantity=Decimal("2000"))
     donors = [MemberFactory(password=None) for _ in range(WRITERS)]
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     for url in PAGES:
@@ -79,7 +88,7 @@ def test_every_cached_page_shows_the_last_commit_after_concurrent_pledges(settin
     # The readers did read while the last pledge was still uncommitted: all but that one.
     for pages in seen_while_open:
         for url, page in zip(PAGES, pages, strict=True):
-            assert "1,900.00 MAD pledged" in page, url
+            assert shows_pledged(page, url, "1,900", 95), url
     assert project_detail(slug="concurrence").cash_pledged == Decimal("2000")
     for url in PAGES:
-        assert "2,000.00 MAD pledged" in pledged(visitor, url), url
+        assert shows_pledged(pledged(visitor, url), url, "2,000", 100), url
