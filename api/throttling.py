@@ -118,6 +118,19 @@ class RecoveryThrottle(PageRateThrottle):
     scope = "recovery"
 
 
+class InvitationThrottle(_FixedWindowThrottle):
+    """Co-lead invitations sent, per member: the team page (projects/views.py) counts against the
+    same budget."""
+
+    scope = "invitation"
+
+    def get_rate(self):
+        return rates.page_rate(self.scope)
+
+    def client_ident(self, request):
+        return request.user.pk if request.user.is_authenticated else None
+
+
 class PasswordCheckThrottle(_FixedWindowThrottle):
     """Tries of a member's current password: limited like sign-ups, per member, as the pages that
     ask for it are (accounts/views.py)."""

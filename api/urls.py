@@ -13,6 +13,13 @@ from api.views.pledges import PledgeViewSet
 from api.views.projects import ProjectViewSet
 from api.views.receipts import ReceiptViewSet
 from api.views.receptions import ReceptionViewSet
+from api.views.team import (
+    MyInvitationAnswerView,
+    MyInvitationsView,
+    ProjectInvitationView,
+    ProjectLeadView,
+    ProjectTeamView,
+)
 
 app_name = "api"
 
@@ -46,6 +53,25 @@ urlpatterns = [
     path("api/v1/password/reset/confirm/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("api/v1/password/recovery-code/", RecoveryCodeView.as_view(), name="password-recovery-code"),
     path("api/v1/projects/<slug:slug>/giving/", ProjectGivingView.as_view(), name="project-giving"),
+    # The team (projects/services.py): invitations by handle, answered by the member.
+    path("api/v1/projects/<slug:slug>/invitations/", ProjectTeamView.as_view(), name="project-invitations"),
+    path(
+        "api/v1/projects/<slug:slug>/invitations/<int:invitation_id>/",
+        ProjectInvitationView.as_view(),
+        name="project-invitation",
+    ),
+    path("api/v1/projects/<slug:slug>/leads/<str:handle>/", ProjectLeadView.as_view(), name="project-lead"),
+    path("api/v1/me/invitations/", MyInvitationsView.as_view(), name="my-invitations"),
+    path(
+        "api/v1/me/invitations/<int:invitation_id>/accept/",
+        MyInvitationAnswerView.as_view(answer="accept"),
+        name="invitation-accept",
+    ),
+    path(
+        "api/v1/me/invitations/<int:invitation_id>/decline/",
+        MyInvitationAnswerView.as_view(answer="decline"),
+        name="invitation-decline",
+    ),
     path("api/v1/", include(router.urls)),
     # Anything else under /api/v1/ is a 404 in the API's error shape, not an HTML page.
     re_path(r"^api/v1/", errors.not_found),

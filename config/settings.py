@@ -273,6 +273,10 @@ RATE_LIMITS = {
     # Per address, and per handle typed, every try of a recovery code: codes cannot be guessed.
     "recovery": os.environ.get("RATE_LIMIT_RECOVERY", "10/hour"),
     "recovery_handle": os.environ.get("RATE_LIMIT_RECOVERY_HANDLE", "5/hour"),
+    # Per member, the co-lead invitations they send (the team page and the API counting together),
+    # and the invitation emails one member may receive, whoever sends them (projects/limits.py).
+    "invitation": os.environ.get("RATE_LIMIT_INVITATION", "20/day"),
+    "invitation_email": os.environ.get("RATE_LIMIT_INVITATION_EMAIL", "5/day"),
 }
 # The pledge page counts against the API's "pledge" budget (REST_FRAMEWORK below), per member.
 

@@ -63,6 +63,7 @@ from projects.models import Category, Community, Membership, Project, ProjectTra
 from projects.services import (
     community_create,
     community_join,
+    lead_invitation_create,
     project_add_lead,
     project_create_draft,
     project_transition,
@@ -90,7 +91,7 @@ FIELDS = {
     "project": (
         {"title", "community", "lead", "status", "country", "category", "currency", "village", "region"}
         | {"hashtag", "days_ago", "deadline_in_days", "summary", "story", "needs"},
-        {"co_leads": [], "pledges": [], "milestones": [], "updates": [], "expenses": [], "giving": None}
+        {"co_leads": [], "invited": [], "pledges": [], "milestones": [], "updates": [], "expenses": [], "giving": None}
         | {"closing_note": "", "completion_note": ""}
         # Its lifecycle's dates, each needed once its status says it happened (_lifecycle).
         | {"opened_days_ago": None, "closed_days_ago": None, "completed_days_ago": None},
@@ -238,6 +239,7 @@ def _project(spec, number, members, communities):
     where = f"project {project['title']!r}"
     _named(where, "community", project["community"], communities)
     _named(where, "lead", [project["lead"], *project["co_leads"]], members)
+    _named(where, "invited", project["invited"], members)
     for kind in ("need", "pledge", "milestone", "update", "expense"):
         project[f"{kind}s"] = [
             _record(kind, item, f"{where}, {kind} {n}") for n, item in enumerate(project[f"{kind}s"], 1)
@@ -440,6 +442,9 @@ class DemoLoader:
         )
         for handle in spec["co_leads"]:
             project_add_lead(project=project, actor=lead, member=self.members[handle])
+        # Invited to co-lead, not answered yet: on the member's invitations page and the team page.
+        for handle in spec["invited"]:
+            lead_invitation_create(project=project, actor=lead, handle=handle)
         needs = {need["label"]: need_create(project=project, actor=lead, **need) for need in spec["needs"]}
         if giving := spec["giving"]:
             giving_details_set(

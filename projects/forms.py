@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.uploads import COVER_MAX_BYTES as COVER_IMAGE_MAX_BYTES
 from core.widgets import DateInput
-from projects.limits import TRANSITION_NOTE_MAX
+from projects.limits import INVITATION_HANDLE_MAX, TRANSITION_NOTE_MAX
 from projects.models import Community, Project
 
 
@@ -94,3 +94,17 @@ class ProjectEditForm(ProjectForm):
 class ProjectMoveForm(forms.Form):
     to_status = forms.ChoiceField(choices=Project.Status.choices, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), max_length=TRANSITION_NOTE_MAX, required=False)
+
+
+class LeadInviteForm(forms.Form):
+    """Invite a co-lead by handle. Whether the handle names someone who may be invited is the
+    service's to say (projects.services.lead_invitation_create)."""
+
+    handle = forms.CharField(
+        label=_("Their handle"),
+        max_length=INVITATION_HANDLE_MAX,
+        help_text=_("The member's handle, e.g. @aicha_tz: they accept or decline on their invitations page."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false", "placeholder": "@"}
+        ),
+    )

@@ -251,3 +251,117 @@ class ProjectTransition(models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.from_status} → {self.to_status}"
+
+
+class LeadInvitationQuerySet(models.QuerySet):
+    def open(self, *, now=None):
+        """Waiting for the member's answer, and not lapsed."""
+        return self.filter(status=LeadInvitation.Status.PENDING, expires_at__gt=now or timezone.now())
+
+
+class LeadInvitation(models.Model):
+    """A lead (or a moderator of the community) asks a member to become a co-lead; the member
+    accepts or declines, a lead may withdraw it, and it lapses at `expires_at`. One move out of
+    "pending", recorded with its time: the row is its own audit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    # Every answer ends it: nothing leaves a final state.
+    ALLOWED_MOVES = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED},
+        Status.ACCEPTED: set(),
+        Status.DECLINED: set(),
+        Status.WITHDRAWN: set(),
+        Status.EXPIRED: set(),
+    }
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="lead_invitations", verbose_name=_("project")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_invitations", verbose_name=_("member")
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("invited"), default=timezone.now)
+    expires_at = models.DateTimeField(_("open until"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # Who withdrew it (a lead, or a moderator); accepting and declining are the member's own.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    objects = LeadInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead invitation")
+        verbose_name_plural = _("lead invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per project and member; answered ones stay as the record.
+            models.UniqueConstraint(
+                fields=["project", "member"], condition=models.Q(status="pending"), name="lead_invitation_one_open"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", answered_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(answered_at__isnull=False)),
+                name="lead_invitation_answered_once_closed",
+            ),
+        ]
+        # A member's open invitations (their list): the member's column leads.
+        indexes = [models.Index(fields=["member", "status"], name="lead_invitation_member")]
+
+    def __str__(self):
+        return f"{self.member} → {self.project} ({self.status})"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+    @property
+    def shown_status(self):
+        """The status as members read it: a pending invitation past its date has lapsed."""
+        if self.status == self.Status.PENDING and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status(self.status)
+
+    def can_move_to(self, status):
+        return status in self.ALLOWED_MOVES[self.Status(self.status)]
+
+
+class LeadChange(models.Model):
+    """One change of a project's leads after its creation: who joined or left, who did it, when.
+    Never edited; shown on the team page, so that a removal is never silent."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("added as a lead")
+        JOINED = "joined", _("accepted an invitation")
+        REMOVED = "removed", _("removed from the leads")
+        STEPPED_DOWN = "stepped_down", _("stepped down")
+        ACCOUNT_DELETED = "account_deleted", _("deleted their account")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="lead_changes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change of leads")
+        verbose_name_plural = _("changes of leads")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.project}: {self.member} {self.kind}"

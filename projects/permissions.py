@@ -52,6 +52,25 @@ def can_view_dashboard(member, project):
     return is_lead(member, project) or is_moderator(member, project.community)
 
 
+def can_manage_team(member, project):
+    """Who invites co-leads, withdraws an invitation and removes a lead: the project's leads, and
+    the community's moderators and superusers (who could always add a lead: project_add_lead).
+    Stepping down is any lead's own choice; the last lead may never leave (projects/services.py)."""
+    return is_lead(member, project) or is_moderator(member, project.community)
+
+
+def can_answer_invitation(member, invitation):
+    """Only the invited member accepts or declines: not a lead, not a moderator, not a superuser."""
+    return member.is_authenticated and invitation.member_id == member.pk
+
+
+def can_remove_lead(member, project, lead):
+    """A lead steps down; the team's managers (can_manage_team) remove any lead."""
+    if member.is_authenticated and member.pk == lead.pk:
+        return is_lead(member, project)
+    return can_manage_team(member, project)
+
+
 def can_see_anonymous_donors(member, project):
     return is_lead(member, project)
 

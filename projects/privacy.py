@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from core import cache_versions
 from core.errors import DomainError
-from projects.models import Membership, Project
+from projects.models import LeadChange, LeadInvitation, Membership, Project
 
 # A project in one of these statuses still needs a lead: to review it, record what arrives,
 # publish, close or complete it.
@@ -46,7 +46,10 @@ def member_data(*, member, data):
 def member_erase(*, member):
     """Refuse while the member is the only lead of a running project (it would be left with
     nobody to run it: a co-lead first, or cancel or complete it); otherwise take the member off
-    every project's leads and out of every community."""
+    every project's leads and out of every community. The led projects' rows are locked first, as
+    every change of leads locks them (projects/services.py): a co-lead stepping down at the same
+    moment is counted before "only lead" is decided."""
+    list(Project.objects.filter(leads=member).select_for_update(of=("self",)).order_by("pk").values_list("pk"))
     others = LeadRow.objects.filter(project=OuterRef("pk")).exclude(member=member)
     alone = list(
         Project.objects.filter(leads=member, status__in=RUNNING_STATUSES)
@@ -64,6 +67,12 @@ def member_erase(*, member):
         )
     led = list(Project.objects.filter(leads=member).select_related("community"))
     LeadRow.objects.filter(member=member).delete()
+    LeadChange.objects.bulk_create(
+        LeadChange(project=project, member=member, kind=LeadChange.Kind.ACCOUNT_DELETED, actor=member)
+        for project in led
+    )
+    # Invitations to an account that no longer exists can never be answered.
+    LeadInvitation.objects.filter(member=member).delete()
     memberships = list(Membership.objects.filter(member=member).select_related("community"))
     Membership.objects.filter(member=member).delete()
     # The project lists and details name their leads, and communities their moderators; a

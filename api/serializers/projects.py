@@ -4,6 +4,7 @@ edit or move one through its lifecycle."""
 import re
 
 from django.db import models
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -156,6 +157,15 @@ class ProjectUpdateSerializer(ProjectWriteSerializer):
     class Meta(ProjectWriteSerializer.Meta):
         fields = [name for name in ProjectWriteSerializer.Meta.fields if name != "community"]
         extra_kwargs = {name: {"required": False} for name in fields}
+
+    def validate(self, attrs):
+        # Leads are never set by a field: a member joins by accepting an invitation. Said rather
+        # than ignored, so that a client does not believe it changed the team.
+        if isinstance(self.initial_data, dict) and "leads" in self.initial_data:
+            raise serializers.ValidationError(
+                {"leads": _("Co-leads join by invitation: POST their handle to the project's invitations/.")}
+            )
+        return super().validate(attrs)
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -201,7 +201,7 @@ def donor_pages(donor):
         need = Need.objects.filter(kind=kind, project__status=Project.Status.OPEN).order_by("pk").first()
         urls.append(reverse("donations:pledge", kwargs={"slug": need.project.slug, "need_id": need.pk}))
     urls += [reverse(name) for name in ("accounts:account", "accounts:tokens", "receipts:tax_identity")]
-    urls += [reverse("projects:create"), reverse("accounts:delete_account")]
+    urls += [reverse("projects:create"), reverse("projects:my_invitations"), reverse("accounts:delete_account")]
     urls.append(reverse("moderation:flag", kwargs={"kind": "project", "target_id": supported[0].pk}))
     urls += [project.get_absolute_url() for project in supported]
     supporters_only = Update.objects.filter(
@@ -219,6 +219,7 @@ LEAD_PROJECT_PAGES = (
     "publishing:milestones",
     "publishing:updates_manage",
     "projects:edit",
+    "projects:team",
 )
 LEAD_FORMS = ("donations:need_add", "publishing:milestone_add", "publishing:update_add", "publishing:expense_add")
 STILL_TO_ARRIVE = (Pledge.Status.PLEDGED, Pledge.Status.PARTIALLY_FULFILLED)
