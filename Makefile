@@ -10,7 +10,7 @@ PORT ?= 8000
 # so `demo` gets it too: a scan then reaches this server.
 SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
 
-.PHONY: run test lint install install-dev python-check migrate demo messages browser pdf-libs clean
+.PHONY: run test lint install install-dev python-check migrate demo messages browser pdf-libs gettext clean
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -71,12 +71,24 @@ browser:
 # The suite runs in one process per core (pytest-xdist): on 2 cores, 10 min instead of 18 on
 # SQLite. PYTEST_WORKERS=0 runs it in this process (a debugger, a single test).
 PYTEST_WORKERS ?= auto
-test: install-dev lint browser pdf-libs
+test: install-dev lint browser pdf-libs gettext
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-messages: install-dev
-	$(PY) manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv
+# The catalogues: French, English and Arabic, each complete (core/tests/test_i18n.py). English
+# entries are copies of their sources (fill_english_catalogue); French and Arabic are written by us.
+messages: install-dev gettext
+	$(PY) manage.py makemessages -l fr -l en -l ar --no-obsolete --ignore=.venv
+	$(PY) manage.py fill_english_catalogue
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# makemessages runs GNU gettext's xgettext: the test that the catalogues cover every source string
+# does too. Installed like chromium when we can (root, apt).
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing GNU gettext for the catalogues..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else echo "xgettext is missing: sudo apt-get install gettext (the catalogues' coverage test needs it)"; fi; }
 
 clean:
 	rm -rf $(VENV) .make-install .make-install-dev

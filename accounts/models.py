@@ -143,6 +143,10 @@ class Member(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
+    # The member's language (accounts/languages.py): their pages when signed in, every email they
+    # get, the API's messages when a request names none. Set at sign-up to the language they
+    # signed up in; empty for accounts older than the choice (the site's language for emails).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     # A flagged profile (moderation app): the profile page and API entry are hidden, and the
     # member's public pledges show as anonymous, until a moderator restores it.
     profile_hidden_at = hidden_at_field()

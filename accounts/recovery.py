@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import login_limits
 from accounts.backends import member_for_identifier
+from accounts.languages import in_language_of
 from accounts.models import PASSWORD_MAX_LENGTH, Member, RecoveryCode, normalize_handle
 from core import rates
 from core.errors import DomainError, NotAllowed, TooManyAttempts
@@ -136,16 +137,17 @@ def password_set(*, member, new_password, how=BY_MEMBER):
     member.save(update_fields=["password"])
     transaction.on_commit(partial(login_limits.forget_failures, member.handle))
     if member.email:
-        subject = _("Your Tiwizi password was changed")
-        body = render_to_string(
-            "accounts/emails/password_changed.txt",
-            {
-                "member": member,
-                "how": how,
-                "changed_at": timezone.now(),
-                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
-            },
-        )
+        with in_language_of(member):
+            subject = _("Your Tiwizi password was changed")
+            body = render_to_string(
+                "accounts/emails/password_changed.txt",
+                {
+                    "member": member,
+                    "how": str(how),
+                    "changed_at": timezone.now(),
+                    "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                },
+            )
         transaction.on_commit(partial(send_mail, subject, body, None, [member.email]))
     return member
 
@@ -184,16 +186,17 @@ def password_reset_request(*, identifier):
         return
     if rates.hit(scope="password_reset_account", ident=member.pk, rate=rates.page_rate("password_reset_account")):
         return
-    subject = _("Choose a new password for Tiwizi")
-    body = render_to_string(
-        "accounts/emails/password_reset.txt",
-        {
-            "member": member,
-            "reset_url": reset_link(member),
-            "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
-            "recover_url": settings.SITE_URL + reverse("accounts:recover"),
-        },
-    )
+    with in_language_of(member):
+        subject = _("Choose a new password for Tiwizi")
+        body = render_to_string(
+            "accounts/emails/password_reset.txt",
+            {
+                "member": member,
+                "reset_url": reset_link(member),
+                "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+                "recover_url": settings.SITE_URL + reverse("accounts:recover"),
+            },
+        )
     transaction.on_commit(partial(send_mail, subject, body, None, [member.email]))
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import languages
 from accounts.models import SHOWN_CHARACTERS, TOKEN_PREFIX, ApiToken, Member, hash_token, new_raw_token
 from core.errors import DomainError, NotAllowed
 
@@ -19,8 +20,9 @@ EMAIL_LINK_SALT = "accounts.email_attach"
 
 
 @transaction.atomic
-def member_sign_up(*, handle, password, email=None):
-    """A new member with this handle and password; returns it.
+def member_sign_up(*, handle, password, email=None, language=None):
+    """A new member with this handle and password, speaking `language` (the one they signed up in:
+    the request's); returns it.
 
     An email address given is not attached yet: email_attach_request mails the address, and it
     is attached once its owner follows the link. So neither the sign-up's answer nor the new
@@ -28,7 +30,7 @@ def member_sign_up(*, handle, password, email=None):
     """
     try:
         with transaction.atomic():
-            member = Member.objects.create_user(handle, password)
+            member = Member.objects.create_user(handle, password, language=languages.supported(language) or "")
     except IntegrityError:
         # A look-alike was taken between the form's check and this insert: the database decided.
         raise DomainError(_("This handle was taken a moment ago. Please choose another."), field="handle") from None
@@ -51,7 +53,15 @@ def email_attach_request(*, member, email):
     to use it. The member who asked is told the same in both cases, by the caller.
     """
     email = _normalised_email(email)
-    owner = Member.objects.filter(email__iexact=email).exclude(pk=member.pk).only("handle").first()
+    owner = Member.objects.filter(email__iexact=email).exclude(pk=member.pk).only("handle", "language").first()
+    # In the language of whoever owns the mailbox (accounts/languages.py).
+    with languages.in_language_of(owner or member):
+        template, subject, context = _attach_email(member, owner, email)
+        body = render_to_string(template, context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def _attach_email(member, owner, email):
     if owner is not None:
         template, subject = "accounts/emails/email_taken.txt", _("Someone tried to use your address on Tiwizi")
         context = {"owner": owner, "login_url": settings.SITE_URL + reverse("accounts:login")}
@@ -63,8 +73,7 @@ def email_attach_request(*, member, email):
             "confirm_url": settings.SITE_URL + reverse("accounts:email_confirm", args=[token]),
             "days": EMAIL_LINK_MAX_AGE // (24 * 3600),
         }
-    body = render_to_string(template, context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return template, subject, context
 
 
 def email_link_read(token):
@@ -138,3 +147,13 @@ def token_revoke(*, token, actor):
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def member_language_set(*, member, language):
+    """The member's language for their pages and emails: one the site speaks, else a DomainError."""
+    code = languages.supported(language)
+    if code is None or code != language:
+        raise DomainError(_("Choose one of the site's languages."), field="language")
+    Member.objects.filter(pk=member.pk).update(language=code)
+    member.language = code
+    return member

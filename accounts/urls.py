@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/password_change/", views.password_change, name="password_change"),
     # The member's own account: their address, a copy of their data, deleting it.
     path("me/account/", views.account, name="account"),
+    path("me/account/language/", views.language_choose, name="language"),
     path("me/account/email/remove/", views.email_remove, name="email_remove"),
     path("me/account/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("me/data.json", views.my_data, name="my_data"),

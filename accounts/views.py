@@ -6,6 +6,7 @@ lists pledges and projects."""
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -15,15 +16,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
-from accounts import privacy, recovery, selectors, services
+from accounts import languages, privacy, recovery, selectors, services
 from accounts.forms import (
     DeleteAccountForm,
     EmailForm,
@@ -70,7 +73,10 @@ def signup(request):
             email = form.cleaned_data["email"]
             try:
                 member = services.member_sign_up(
-                    handle=form.cleaned_data["handle"], password=form.cleaned_data["password1"], email=email
+                    handle=form.cleaned_data["handle"],
+                    password=form.cleaned_data["password1"],
+                    email=email,
+                    language=translation.get_language(),
                 )
             except DomainError as error:
                 add_to_form(form, error)
@@ -292,7 +298,11 @@ def account(request):
             messages.info(request, EMAIL_SENT)
         return redirect("accounts:account")
     status = 400 if request.method == "POST" else 200
-    context = {"email_form": form, "recovery_codes": selectors.recovery_codes_summary(member=request.user)}
+    context = {
+        "email_form": form,
+        "recovery_codes": selectors.recovery_codes_summary(member=request.user),
+        "member_language": languages.language_of(request.user),
+    }
     return render(request, "accounts/account.html", context, status=status)
 
 
@@ -351,3 +361,42 @@ def delete_account(request):
             return redirect("pages:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/delete_account.html", {"form": form}, status=status)
+
+
+def _same_origin(request):
+    """A post from one of this site's pages (browsers send Origin with every POST, and
+    Sec-Fetch-Site): the language switcher carries no CSRF token (config/urls.py), so only such a
+    post may change what is stored on the account."""
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    return request.headers.get("Origin") == f"{request.scheme}://{request.get_host()}"
+
+
+@csrf_exempt
+def language_switch(request):
+    """The language switcher of every page (Django's set_language: the cookie and the redirect).
+    A signed-in member's choice is also kept on their account, for their pages and emails."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated and _same_origin(request):
+        language = languages.supported(request.POST.get("language"))
+        if language is not None:
+            services.member_language_set(member=request.user, language=language)
+    return response
+
+
+@require_POST
+@login_required
+def language_choose(request):
+    """The account page's choice of language (with a CSRF token, unlike the switcher)."""
+    try:
+        services.member_language_set(member=request.user, language=request.POST.get("language", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:account")
+    translation.activate(request.user.language)
+    messages.success(request, _("Your pages and emails are now in this language."))
+    response = redirect("accounts:account")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, request.user.language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+    )
+    return response

@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from accounts.languages import SUPPORTED
 from accounts.models import ApiToken, hash_token
 
 # Writing "last used" on every request would turn each read into a write; once a while is enough.
@@ -35,7 +36,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.member, token
+        member = token.member
+        # The member's language for the API's messages when the request names none (a session's
+        # member had it from accounts.languages.MemberLanguageMiddleware already).
+        if member.language in SUPPORTED and not request.headers.get("Accept-Language"):
+            translation.activate(member.language)
+            request._request.LANGUAGE_CODE = member.language
+        return member, token
 
     def authenticate_header(self, request):
         return "Token"

@@ -5,9 +5,8 @@ from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
-from django.views.i18n import set_language
 
+from accounts.views import language_switch
 from api import errors as api_errors
 from core.nul_bytes import NulCharacterRefused
 
@@ -55,8 +54,10 @@ urlpatterns = [
     # pages kept for every visitor (core/page_cache.py) must hold no visitor's token. What a
     # forged post could do is set the visitor's language cookie and send them to a page of this
     # site (set_language only redirects to our own host): no data, no account, nothing a second
-    # click on the switcher does not undo. Django's own URL name and address, as before.
-    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    # click on the switcher does not undo. A signed-in member's choice is kept on their account
+    # only for a post from this site's own pages (Origin, Sec-Fetch-Site: accounts/views.py).
+    # Django's own URL name and address, as before.
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("pages.urls")),

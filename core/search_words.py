@@ -16,9 +16,9 @@ A text becomes words in four steps:
    folded, so that "thé" is kept while "the" goes);
 4. each word reduced to its stem by the rules of its script: `latin_stem` for words in Latin
    letters, French and English alike (a project's texts mix them, and nothing says which
-   language a word is in, so one set of rules serves both). Words in other scripts are kept as
-   folded for now; Arabic's rules (its plural and feminine endings, its forms of alef, ya and
-   ta marbuta) will go in `stem`, beside the Latin ones.
+   language a word is in, so one set of rules serves both); `arabic_stem` for words in Arabic
+   letters (the forms of alef and hamza, ya and ta marbuta written alike, the article and its
+   prepositions, the sound plurals). Words in other scripts are kept as folded.
 
 Why our own stemmer rather than Snowball's (snowballstemmer on PyPI): Snowball stems one known
 language, and strips derivational endings too (French "couverture" and "couvert", English
@@ -112,11 +112,43 @@ def latin_stem(word):
     return word
 
 
+# Arabic letters written alike by people typing on a phone: alef maqsura as ya, ta marbuta as ha,
+# alef wasla as alef (folding already made أ إ آ plain alef: NFKD splits off their hamza).
+ARABIC_LETTERS = str.maketrans({"ى": "ي", "ة": "ه", "ٱ": "ا"})
+# The article, alone or after a one-letter preposition or conjunction (و ب ك ف ل), longest first.
+ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+# Sound plurals (feminine -ات, masculine -ون / -ين) and the dual's -ان are not undone: -ين and -ان
+# end too many singular words; -ات and -ون are kept from words of at least five letters.
+ARABIC_PLURALS = ("ات", "ون")
+ARABIC_STEM_MIN = 3
+
+
+def arabic_stem(word):
+    """A folded word in Arabic letters reduced so that its spellings meet: "المدرسة", "مدرسة" and
+    "للمدرسة" → "مدرسه"; "مشروعات" → "مشروع". Light on purpose, like latin_stem: a stem stays the
+    start of its word, so that a half-typed word still finds it, and a root is never guessed."""
+    word = word.translate(ARABIC_LETTERS)
+    for prefix in ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= ARABIC_STEM_MIN:
+            word = word[len(prefix) :]
+            break
+    for plural in ARABIC_PLURALS:
+        if word.endswith(plural) and len(word) - len(plural) >= ARABIC_STEM_MIN:
+            return word[: -len(plural)]
+    return word
+
+
+def is_arabic(word):
+    return all("\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f" for char in word)
+
+
 def stem(word):
     """The stem of a folded word, by the rules of its script (see the module's docstring)."""
     if word.isascii() and word.isalpha():
         return latin_stem(word)
-    return word  # digits, and scripts without rules yet (Arabic: folded only)
+    if is_arabic(word):
+        return arabic_stem(word)
+    return word  # digits, and scripts without rules
 
 
 def _stems(raw_words):

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from donations.giving import instructions_for, project_giving
 from donations.models import Pledge
 from donations.progress import pledges_with_received
@@ -29,21 +30,23 @@ def email_instructions(*, pledge_id):
     if not email or email.endswith(".invalid"):
         return False
     project = pledge.need.project
-    instructions = instructions_for(pledge, project_giving(project=project))
-    subject = _("Your pledge %(reference)s to %(project)s: how to send it") % {
-        "reference": instructions.reference,
-        "project": project.title,
-    }
-    body = render_to_string(
-        "donations/emails/pledge_instructions.txt",
-        {
-            "pledge": pledge,
-            "need": pledge.need,
-            "project": project,
-            "instructions": instructions,
-            "leads": list(project.leads.all()),
-            "pledge_url": settings.SITE_URL + reverse("donations:pledge_detail", args=[pledge.pk]),
-        },
-    )
+    # In the donor's language (accounts/languages.py), the instructions' words too.
+    with in_language_of(pledge.donor):
+        instructions = instructions_for(pledge, project_giving(project=project))
+        subject = _("Your pledge %(reference)s to %(project)s: how to send it") % {
+            "reference": instructions.reference,
+            "project": project.title,
+        }
+        body = render_to_string(
+            "donations/emails/pledge_instructions.txt",
+            {
+                "pledge": pledge,
+                "need": pledge.need,
+                "project": project,
+                "instructions": instructions,
+                "leads": list(project.leads.all()),
+                "pledge_url": settings.SITE_URL + reverse("donations:pledge_detail", args=[pledge.pk]),
+            },
+        )
     send_mail(subject[:200], body, None, [email])
     return True

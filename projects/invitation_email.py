@@ -1,9 +1,9 @@
 """The email a member gets when invited to co-lead a project, when they gave an address. Sent after
 the invitation's transaction commits; reads everything again from the invitation's id.
 
-Members have no language of their own (publishing/update_emails.py): the email is in the site's
-default language. A member receives at most settings.RATE_LIMITS["invitation_email"] of them,
-whoever invites them: nobody can fill a member's inbox through invitations.
+In the invited member's language (accounts/languages.py). A member receives at most
+settings.RATE_LIMITS["invitation_email"] of them, whoever invites them: nobody can fill a
+member's inbox through invitations.
 """
 
 import logging
@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from core import rates
 from projects.models import LeadInvitation
 
@@ -38,7 +38,7 @@ def email_invitation(*, invitation_id):
     if rates.hit(scope="invitation_email", ident=invitation.member_id, rate=rates.page_rate("invitation_email")):
         return False
     project = invitation.project
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_language_of(invitation.member):
         subject = _("Co-lead %(project)s on Tiwizi?") % {"project": project.title}
         body = render_to_string(
             "projects/emails/lead_invitation.txt",

@@ -31,9 +31,10 @@ from django.db import connections
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from publishing.models import UpdateEmail
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ def _message(email):
         "update_url": settings.SITE_URL + reverse("publishing:update", args=[project.slug, update.pk]),
         "unsubscribe_url": unsubscribe_url(member=member, project=project),
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the member's language (accounts/languages.py).
+    with in_language_of(member):
         subject = _("%(project)s: %(title)s") % {"project": project.title, "title": update.title}
         text = render_to_string("publishing/emails/update.txt", context)
         html = render_to_string("publishing/emails/update.html", context)

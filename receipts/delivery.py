@@ -8,9 +8,9 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from receipts.models import Receipt
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def receipt_email_donor(*, receipt):
     # .invalid addresses (the demo's) can never receive mail (RFC 2606).
     if not email or email.endswith(".invalid"):
         return False
-    with translation.override(receipt.snapshot.get("language")):
+    # In the donor's language; the receipt itself is in the issuer's (receipts/snapshots.py).
+    with in_language_of(receipt.donor):
         subject = _("Your receipt %(number)s") % {"number": receipt.number}
         body = _(
             "Thank you for your gift.\n\nYour receipt %(number)s can be downloaded for the next 30 days here:\n"

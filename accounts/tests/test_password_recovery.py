@@ -50,8 +50,9 @@ def site_url(settings):
 
 @pytest.fixture
 def amina():
-    """A member with a confirmed address (an address is stored only once confirmed)."""
-    return MemberFactory(handle="Amina_TW", email="amina@private.example")
+    """A member with a confirmed address (an address is stored only once confirmed), who reads
+    English: her emails are in her language (accounts/languages.py)."""
+    return MemberFactory(handle="Amina_TW", email="amina@private.example", language="en")
 
 
 @pytest.fixture

@@ -48,4 +48,5 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["handle", "email", "member_since"]
+        fields = ["handle", "email", "member_since", "language"]
+        read_only_fields = ["handle", "email"]

@@ -55,7 +55,7 @@ def post(client, url, data, address="203.0.113.7"):
 
 @pytest.fixture
 def amina():
-    return MemberFactory(handle="Amina_TW", email="amina@private.example")
+    return MemberFactory(handle="Amina_TW", email="amina@private.example", language="en")
 
 
 @pytest.fixture

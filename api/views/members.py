@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as member_selectors
+from accounts import services as account_services
 from accounts.models import Member
 from accounts.permissions import can_view_profile
 from api.serializers.members import MemberSerializer, MeSerializer
@@ -42,4 +43,14 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         """Your own account (the only response with an email: yours)."""
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request):
+        """Change your language (fr, en or ar): the API's messages when a request sends no
+        Accept-Language, your pages when logged in, and every email you get."""
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "language" in serializer.validated_data:
+            account_services.member_language_set(member=request.user, language=serializer.validated_data["language"])
         return Response(MeSerializer(request.user).data)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 HOME = reverse("pages:home")
 API = "/api/v1/projects/"
-CARD_LINK = re.compile(r'<h3 class="card-title"><a href="/p/([\w-]+)/">')
+CARD_LINK = re.compile(r'<h3 class="card-title"><a href="/p/([\w-]+)/"')
 
 
 @pytest.fixture
@@ -220,8 +220,34 @@ def test_a_plural_and_its_singular_have_one_stem(plural, singular):
 
 def test_stored_words_are_folded_stems_each_once_at_the_start_of_a_word():
     assert search_text("Couvertures d'hiver", "couverture", "#HiverAghbar") == " couvertur hiver hiveraghbar aghbar"
-    # Arabic: its short vowels are combining marks, folded away; its words are kept as they are.
+    # Arabic: its short vowels are combining marks, folded away.
     assert search_text("كُتُب") == search_text("كتب") == " كتب"
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("مدرسة", "المدرسة"),  # the article
+        ("المدرسه", "مدرسة"),  # ta marbuta typed as ha
+        ("للمدرسة", "مدرسة"),  # the article after a preposition
+        ("مَدْرَسَة", "مدرسة"),  # the short vowels
+        ("أطفال", "اطفال"),  # alef with or without its hamza
+        ("مستشفي", "مستشفى"),  # alef maqsura typed as ya
+        ("مشروع", "مشروعات"),  # a sound plural
+    ],
+)
+def test_arabic_spellings_of_one_word_have_one_stem(typed, written):
+    assert query_stems(typed) == query_stems(written)
+    assert len(query_stems(typed)) == 1
+
+
+@pytest.mark.parametrize("query", ["بئر", "البِئْرُ", "تيزي", "خزان الماء", "water"])
+def test_an_arabic_project_is_found_with_or_without_its_diacritics_on_the_page_and_in_the_api(client, query):
+    ProjectFactory(title="بِئْرٌ لِقَرْيَةِ تيزي", slug="tizi", summary="خزّان الماء للأطفال والعائلات", hashtag="WaterTizi")
+    ProjectFactory(title="مدرسة أغبار", slug="aghbar-ar", summary="كتب ودفاتر")
+
+    assert found_on_page(client, query) == {"tizi"}
+    assert found_in_api(client, query) == {"tizi"}
 
 
 # --- Kept up to date ---------------------------------------------------------------------------

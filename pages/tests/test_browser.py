@@ -62,10 +62,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def watched_context(browser):
-    """A new browser context, and what it saw: CSP violations, every URL it asked for (the browser
-    may refuse to send it: `blocked` has those, with the reason)."""
-    context = browser.new_context(locale="en-GB")
+def watched_context(browser, language="en-GB"):
+    """A new browser context in `language`, and what it saw: CSP violations, every URL it asked for
+    (the browser may refuse to send it: `blocked` has those, with the reason)."""
+    context = browser.new_context(locale=language, extra_http_headers={"Accept-Language": language})
     seen = SimpleNamespace(violations=[], requests=[], blocked=[])
     context.add_init_script(REPORT_VIOLATIONS)
 

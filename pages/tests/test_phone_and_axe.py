@@ -334,13 +334,16 @@ def report(problems):
     return f"{len(problems)} problems on a phone:\n" + "\n".join(lines)
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", "ar"])
 @pytest.mark.django_db(transaction=True)
 def test_every_demo_page_fits_a_phone_and_passes_axe(browser, axe_script, live_server, language):
     call_command("load_demo", verbosity=0)
     problems = {}  # each problem: the pages that show it
 
     def check(page, role, url, opened=""):
+        html = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+        if html != [language, "rtl" if language == "ar" else "ltr"]:
+            problems.setdefault(f"[{role}, {language}] <html lang dir> is {html}", []).append(url)
         for problem in page_problems(page):
             problems.setdefault(f"[{role}, {language}{opened}] {problem}", []).append(url)
 

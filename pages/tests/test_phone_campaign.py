@@ -2,11 +2,13 @@
 by transfer and is told where to send it with which reference, pledges 3 blankets and is told
 where to bring them; the lead finds the transfer by its reference and records what arrived, with
 no horizontal scrolling; the donor downloads the receipt, and its QR code's address opens the
-verification page on the same server."""
+verification page on the same server. In English, and in Arabic, right to left."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.tests.factories import PASSWORD, MemberFactory
 from donations.models import Pledge
@@ -38,8 +40,8 @@ def browser():
         browser.close()
 
 
-def on_a_phone(browser):
-    context, seen = watched_context(browser)
+def on_a_phone(browser, language):
+    context, seen = watched_context(browser, language)
     page = context.new_page()
     page.set_viewport_size(PHONE)
     return context, page, seen
@@ -49,8 +51,25 @@ def fits(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def words_of(msgid, language):
+    """The longest run of words of `msgid`'s translation in `language`, placeholders and tags
+    aside: what the page must show of it. Outside English it must be translated."""
+    with translation.override(language):
+        text = translation.gettext(msgid)
+    assert language == "en" or text != msgid, f"not translated into {language}: {msgid}"
+    return max((part.strip() for part in re.split(r"%\(\w+\)s|<[^>]+>", text)), key=len)
+
+
+def says(page, language):
+    return page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        language,
+        "rtl" if language == "ar" else "ltr",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.django_db(transaction=True)
-def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
+def test_a_whole_campaign_on_a_phone(browser, live_server, settings, language):
     settings.SITE_URL = live_server.url  # what make run sets for its own port
     community = CommunityFactory(name="Twittoma", slug="twittoma")
     IssuerFactory(community=community, legal_name="Association Tighzit")
@@ -65,7 +84,7 @@ def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
         collection_points=[{"name": "Dar Chabab Tighzit", "address": "Rue principale", "hours": "Mon–Sat 9–18h"}],
     )
 
-    context, page, seen = on_a_phone(browser)
+    context, page, seen = on_a_phone(browser, language)
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("input[name=handle]", "@Nouvelle_Twitta")
     page.fill("input[name=password1]", "un-mot-de-passe-long")
@@ -82,9 +101,12 @@ def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
     page.wait_for_url("**/me/pledges/*/")
     transfer = Pledge.objects.get(need=fund)
     told = " ".join(page.locator("#how-to-give").inner_text().split())
-    assert "Send 200 MAD by bank transfer to:" in told
-    assert IBAN in told and transfer.reference in told and "before" in told
-    assert fits(page)
+    assert words_of("Send <strong>%(amount)s</strong> by bank transfer to:", language) in told
+    assert "200" in told and "MAD" in told
+    assert IBAN in told and transfer.reference in told
+    if language == "en":
+        assert "Send 200 MAD by bank transfer to:" in told and "before" in told
+    assert says(page, language) and fits(page)
 
     # 3 blankets: where to bring them, and when it is open.
     page.goto(f"{live_server.url}/p/tighzit/needs/{blankets.pk}/pledge/")
@@ -93,12 +115,14 @@ def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
     page.click("form:has(input[name=quantity]) [type=submit]")
     page.wait_for_url("**/me/pledges/*/")
     told = " ".join(page.locator("#how-to-give").inner_text().split())
-    assert "Bring 3 pièces to one of these places:" in told
+    assert words_of("Bring <strong>%(amount)s</strong> to one of these places:", language) in told
+    if language == "en":
+        assert "Bring 3 pièces to one of these places:" in told
     assert "Dar Chabab Tighzit" in told and "Mon–Sat 9–18h" in told
-    assert fits(page)
+    assert says(page, language) and fits(page)
 
     # The lead finds the transfer by the reference the bank statement quotes, and records it.
-    lead_context, lead_page, lead_seen = on_a_phone(browser)
+    lead_context, lead_page, lead_seen = on_a_phone(browser, language)
     log_in(lead_page, live_server.url, "lead_tighzit", PASSWORD)
     lead_page.goto(f"{live_server.url}/p/tighzit/manage/")
     lead_page.fill("input[name=search]", transfer.reference.lower().replace("-", " "))
@@ -106,7 +130,7 @@ def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
     cards = lead_page.locator("article.pledge-card")
     assert cards.count() == 1 and transfer.reference in cards.first.inner_text()
     assert fits(lead_page)
-    record = cards.first.locator("a", has_text="Record what arrived")
+    record = cards.first.locator("a", has_text=words_of("Record what arrived", language))
     assert record.is_visible() and record.bounding_box()["x"] + record.bounding_box()["width"] <= PHONE["width"]
     record.click()
     lead_page.fill("input[name=quantity]", "200")
@@ -128,7 +152,7 @@ def test_a_whole_campaign_on_a_phone(browser, live_server, settings):
     verification = receipt.snapshot["verification_url"]
     assert verification.startswith(live_server.url)
     page.goto(verification)
-    assert "Genuine and valid" in page.content()
-    assert fits(page)
+    assert words_of("Genuine and valid.", language) in page.content()
+    assert says(page, language) and fits(page)
     assert seen.violations == []
     context.close()

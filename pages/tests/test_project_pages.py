@@ -78,7 +78,7 @@ def test_project_page_shows_needs_with_progress_and_a_pledge_link(client, blanke
     page = text(response)
     assert response.status_code == 200
     assert "Vêtements chauds pour Aghbar" in page
-    assert "<h3>Couverture</h3>" in page  # a heading, capitalised
+    assert "<h3><bdi>Couverture</bdi></h3>" in page  # a heading, capitalised, in its own direction
     assert "8 pièces arrived</strong> of 200 pièces (4%)" in page
     assert "40 pièces pledged" in page
     assert "160 pièces still missing" in page
