@@ -15,10 +15,14 @@ from core.currencies import decimal_places
 # decimal mark, "," or "." ("1500", "1500,50", "2.5", ",5"), and a sign (the services then say
 # why a negative number is refused). Nothing else Python's Decimal would take: no underscore
 # ("1_000"), no exponent ("1e3"), no "NaN" or "Infinity", and no digits of other scripts:
-# full-width "１２" and Arabic-Indic "٣" are refused, with a message of their own. Reading
-# Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩, and the Persian ۰۱۲…) belongs with the Arabic interface
-# (issue 14), which decides which digits its pages show and so which they read back.
+# full-width "１２" is refused, with a message of its own. Arabic-Indic digits (٠١٢…٩, and the
+# Persian ۰۱۲…۹) are read as the digits they are, with the Arabic decimal mark "٫" and thousands
+# mark "٬": the Arabic pages show Western digits (as Morocco writes amounts), but a phone's Arabic
+# keyboard types these.
 TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789, ")
+# "1.250,50" as the Arabic pages print it: dots that group thousands before a decimal comma.
+DOTS_THEN_COMMA = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]*")
 
 
 def _decimal(value):
@@ -84,14 +88,17 @@ class NotANumber(ValueError):
 
 def parse_typed(text):
     """What a member typed ("1 500,50", "5\u202f000", "2.5") as a finite Decimal, or NotANumber
-    saying why not. Spaces of any kind group thousands; a comma is the French decimal mark; only
-    the digits 0 to 9 are read (TYPED_NUMBER). A Decimal or an int (from the API, the demo) is
+    saying why not. Spaces of any kind group thousands; a comma is the French decimal mark, and
+    dots before it group thousands ("1.250,50"); the digits 0 to 9 are read, and Arabic-Indic
+    ones as the same digits (TYPED_NUMBER, ARABIC_DIGITS). A Decimal or an int (from the API, the demo) is
     taken as it is, if finite."""
     if isinstance(text, Decimal) and text.is_finite():
         return text
     if isinstance(text, int) and not isinstance(text, bool):
         return Decimal(text)
-    compact = "".join(str(text if text is not None else "").split())
+    compact = "".join(str(text if text is not None else "").translate(ARABIC_DIGITS).split())
+    if DOTS_THEN_COMMA.fullmatch(compact):
+        compact = compact.replace(".", "")
     if TYPED_NUMBER.fullmatch(compact):
         return Decimal(compact.replace(",", "."))
     if any(character.isdigit() and not character.isascii() for character in compact):

@@ -213,3 +213,12 @@ def test_the_invitation_is_in_the_invited_members_language(language, words, djan
 
     (email,) = mail.outbox
     assert words in email.body
+
+
+def test_handles_stay_ascii_and_an_arabic_sign_up_is_told_so_in_arabic(client):
+    """Handles are Twitter handles: Latin letters, digits and "_", in every language."""
+    response = sign_up(client, "عائشة_تيزي", HTTP_ACCEPT_LANGUAGE="ar")
+
+    assert response.status_code == 200
+    assert "يتكوّن المعرّف من 3 إلى 30 حرفًا" in response.content.decode()
+    assert not Member.objects.exists()

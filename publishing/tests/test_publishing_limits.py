@@ -232,7 +232,7 @@ def expense_form(amount):
     ("typed", "message"),
     [
         ("１２", "Type the number with the digits 0 to 9."),
-        ("٣", "Type the number with the digits 0 to 9."),
+        ("१२", "Type the number with the digits 0 to 9."),
         ("1_000", "Enter an amount, e.g. 1500 or 1500.50."),
     ],
 )
