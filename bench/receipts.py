@@ -5,9 +5,11 @@
 1. Render speed, in this one process, warm: WeasyPrint's trivial document (`<p>hello</p>`) as
    the floor, rendered the way the receipt is (same process, our shared FontConfiguration) —
    and, for comparison, with WeasyPrint's defaults and with the receipt's own document class —
-   then a standard receipt (cash, one gift, QR code) and a French tax receipt, interleaved so
-   that all see the same machine load. Prints the medians, the ratio receipt / floor (target
-   ≤ 1.5) and the PDF's size (target < 60 KB).
+   then a standard receipt (cash, one gift, QR code), a French tax receipt, the standard receipt
+   in Arabic (right to left, the Arabic face embedded too) and in Arabic and French (bilingual),
+   interleaved so that all see the same machine load. Prints the medians, the ratio receipt /
+   floor (target ≤ 1.5), the ratios Arabic / French and bilingual / French, and the PDF's size
+   (target < 60 KB).
 2. The batch: a fresh database (SQLite in a temporary folder unless --database-url is given)
    with `--donors` donors who each gave twice to one issuer's projects this year (each gift with
    its per-gift receipt, which the yearly receipt voids and replaces), then
@@ -81,6 +83,19 @@ def snapshot(*, tax=False):
     }
 
 
+def arabic_snapshot(*, second_language=""):
+    """The standard receipt of an issuer that writes its receipts in Arabic (and French, with a
+    second language): an Arabic project's title and place, the gift's label in Arabic."""
+    receipt = snapshot()
+    receipt["language"] = "ar"
+    if second_language:
+        receipt["second_language"] = second_language
+    title = "خزان ماء لدوار أيت عبد الله"
+    receipt["projects"] = [{"title": title, "place": "أيت عبد الله، الأطلس الكبير"}]
+    receipt["lines"][0].update(project=title, label="تمويل الخزان")
+    return receipt
+
+
 def median_ms(samples):
     return statistics.median(samples) * 1000
 
@@ -91,6 +106,7 @@ def bench_render(renders):
     from receipts.pdf import FONT_CONFIG, ReceiptHTML, render_receipt_pdf
 
     standard, tax = snapshot(), snapshot(tax=True)
+    arabic, bilingual = arabic_snapshot(), arabic_snapshot(second_language="fr")
     floor_name = "floor, shared FontConfiguration"
     jobs = {
         # The floor is rendered as the receipt is: same process, same FontConfiguration.
@@ -102,6 +118,8 @@ def bench_render(renders):
         ),
         "standard receipt": lambda: render_receipt_pdf(standard),
         "French tax receipt": lambda: render_receipt_pdf(tax),
+        "Arabic receipt": lambda: render_receipt_pdf(arabic),
+        "Arabic and French receipt": lambda: render_receipt_pdf(bilingual),
     }
     sizes = {name: len(job()) for name, job in jobs.items()}  # first renders: fonts loaded, caches warm
     for _ in range(5):
@@ -132,6 +150,11 @@ def bench_render(renders):
     defaults = receipt / medians["floor, WeasyPrint's defaults"]
     own_class = receipt / medians["floor, the receipt's document class"]
     print(f"  against WeasyPrint's defaults: {defaults:.2f}; against the receipt's document class: {own_class:.2f}")
+    for name in ("Arabic receipt", "Arabic and French receipt"):
+        print(
+            f"  {name} / standard receipt (French): {medians[name] / receipt:.2f}, "
+            f"CPU {cpu_medians[name] / cpu_medians['standard receipt']:.2f}"
+        )
     size = sizes["standard receipt"]
     verdict = "met" if size < TARGET_SIZE else "NOT met"
     print(f"  PDF size: {size / 1024:.1f} KB (target < {TARGET_SIZE // 1024} KB: {verdict})")

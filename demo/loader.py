@@ -1,4 +1,5 @@
-"""The demo that `make run` shows, written from one data file (demo/demo.toml, in French).
+"""The demo that `make run` shows, written from one data file (demo/demo.toml, in French, one
+project in Arabic).
 
 Guarantees:
 - the file is read and checked before anything is written: a malformed one raises
@@ -22,7 +23,7 @@ Guarantees:
 - all in one transaction, rolled back with dry_run; every email it sends (the demo's addresses
   are .invalid) goes to memory and is counted, never to the site's email backend (load_demo).
 
-About 680 lines, 220 of them checking the data file (its fields and its dates): reading and
+About 700 lines, 220 of them checking the data file (its fields and its dates): reading and
 writing the demo stay in this one loader, the only code that knows the file's shape.
 """
 
@@ -44,7 +45,6 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.test.utils import override_settings
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import Member
 from core.formatting import quantity as in_unit
@@ -68,6 +68,7 @@ from projects.services import (
     project_create_draft,
     project_transition,
     project_update,
+    slug_base,
 )
 from publishing import update_emails
 from publishing.expenses import expense_record
@@ -85,7 +86,8 @@ FIELDS = {
         {"email_domain", "review_note", "founded_days_ago", "members", "communities", "projects"},
         {"tax_identities": {}},
     ),
-    "member": ({"role"}, {"email": True}),
+    # language: the member's own (their pages and emails); the site's when omitted.
+    "member": ({"role"}, {"email": True, "language": ""}),
     "tax identity": ({"legal_name", "address"}, {}),
     "community": ({"name", "slug", "hashtag", "description", "moderators", "members"}, {"issuer": {}}),
     "project": (
@@ -99,7 +101,11 @@ FIELDS = {
     # whole_units: omitted, a material need is counted whole unless its unit is a measure (kg, m²…).
     # How to give (the leads' page "How to give"): only what the project has, the rest as the service defaults it.
     "giving": (set(), dict.fromkeys(GIVING_DETAILS_FIELDS) | {"mobile_money": [], "collection_points": []}),
-    "need": ({"kind", "label", "target_quantity"}, {"unit": "", "estimated_unit_value": None, "whole_units": None}),
+    # unit_plural: omitted, the usual French plural of the unit (donations.models.default_unit_plural).
+    "need": (
+        {"kind", "label", "target_quantity"},
+        {"unit": "", "unit_plural": "", "estimated_unit_value": None, "whole_units": None},
+    ),
     "pledge": (
         {"donor", "need", "quantity", "channel", "days_ago"},
         {"visibility": Pledge.Visibility.PUBLIC, "message": "", "receptions": []}
@@ -367,10 +373,10 @@ class DemoLoader:
             password_hash = password_hash or make_password(DEMO_PASSWORD)
             email = f"{handle}@{self.demo['email_domain']}" if spec["email"] else None
             if spec["role"] == "superuser":
-                member = Member.objects.create_superuser(handle, None, email=email)
+                member = Member.objects.create_superuser(handle, None, email=email, language=spec["language"])
             else:
                 # Moderators moderate on the site (their community's queue), not in the admin.
-                member = Member.objects.create_user(handle, None, email=email)
+                member = Member.objects.create_user(handle, None, email=email, language=spec["language"])
             # One Argon2 hash for the one documented password: hashing it per account would
             # make every load (and every test that loads the demo) take seconds.
             member.password = password_hash
@@ -411,9 +417,14 @@ class DemoLoader:
             )
             (self._created if was_created else self._skipped)(f"legal identity of @{handle} (for her tax receipts)")
 
+    @staticmethod
+    def _project_exists(spec):
+        # The address projects.services gives the title (an Arabic title in Latin letters).
+        return Project.objects.filter(slug=slug_base(spec["title"])).exists()
+
     def load_project(self, spec):
         title, status = spec["title"], spec["status"]
-        if Project.objects.filter(slug=slugify(title)).exists():
+        if self._project_exists(spec):
             self._skipped(f"project {title}")
             return
         lead = self.members[spec["lead"]]
@@ -622,7 +633,7 @@ class DemoLoader:
     def receipts_elsewhere(self):
         """The site the demo's receipts lead to (their QR codes), when it is not SITE_URL: the demo
         was loaded before with another one, and a scan would not reach this server."""
-        slugs = [slugify(spec["title"]) for spec in self.demo["projects"]]
+        slugs = [slug_base(spec["title"]) for spec in self.demo["projects"]]
         receipt = (
             Receipt.objects.filter(pledge__need__project__slug__in=slugs)
             .exclude(snapshot__verification_url__startswith=settings.SITE_URL + "/")
@@ -635,7 +646,7 @@ class DemoLoader:
 
     def summary(self):
         """Each demo need's progress, summed in SQL as every page sums it (one query)."""
-        slugs = [slugify(spec["title"]) for spec in self.demo["projects"]]
+        slugs = [slug_base(spec["title"]) for spec in self.demo["projects"]]
         needs = needs_with_progress(Need.objects.filter(project__slug__in=slugs)).select_related("project")
         current = None
         for need in needs.order_by("project__title", "position", "id"):

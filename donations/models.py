@@ -8,6 +8,7 @@ Nothing here is edited in place: a reception is added, a pledge's status moves a
 an event behind. Progress is summed from these rows in the database (see progress.py).
 """
 
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -54,6 +55,11 @@ def counted_whole(unit):
     return (unit or "").strip().lower().rstrip(".") not in MEASURED_UNITS
 
 
+def is_latin(word):
+    """Whether a word is written in Latin letters, accented or not ("pièce", "sac"), not "كيس"."""
+    return all(unicodedata.name(char, "").startswith("LATIN") for char in word)
+
+
 def default_unit_plural(unit):
     """The usual plural of a unit as leads type them, in French first (the demo's and most
     communities' language), which English shares for the common cases: "pièce" → "pièces",
@@ -64,7 +70,9 @@ def default_unit_plural(unit):
     if not unit or unit.lower().rstrip(".") in MEASURED_UNITS:
         return unit
     first, _space, rest = unit.partition(" ")
-    if len(first) <= 2 or not first.isalpha() or first[-1].lower() in "sxz":
+    # Only Latin words take an -s: an Arabic unit ("كيس", a bag) has a plural of its own, which
+    # the lead types ("أكياس"); until then it stays as typed.
+    if len(first) <= 2 or not first.isalpha() or first[-1].lower() in "sxz" or not is_latin(first):
         return unit
     plural = first + ("x" if first.lower().endswith(("eau", "eu")) else "s")
     return f"{plural} {rest}" if rest else plural

@@ -22,9 +22,27 @@ from projects.limits import (
 )
 from projects.models import Community, LeadChange, LeadInvitation, Membership, Project, ProjectTransition
 
+# Arabic letters in Latin, as Moroccan names are commonly written (short vowels are not written
+# in Arabic, so none appear): a project's address stays ASCII, readable and easy to share on
+# Twitter, whatever the script of its title. "خزان ماء لدوار تاشديرت" → "khzan-ma-ldwar-tashdyrt".
+ARABIC_IN_LATIN = str.maketrans(
+    {
+        "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j",
+        "ح": "h", "خ": "kh", "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s",
+        "ض": "d", "ط": "t", "ظ": "z", "ع": "a", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l",
+        "م": "m", "ن": "n", "ه": "h", "ة": "a", "و": "w", "ي": "y", "ى": "a", "ء": "", "ئ": "y",
+        "ؤ": "w", "ڤ": "v", "پ": "p", "گ": "g", "ـ": "",
+    }
+)  # fmt: skip
+
+
+def slug_base(title):
+    """The address a title gives a project, before any "-2" that keeps it unique."""
+    return slugify(title.translate(ARABIC_IN_LATIN))[:120] or "projet"
+
 
 def _unique_slug(title):
-    base = slugify(title)[:120] or "projet"
+    base = slug_base(title)
     slug, counter = base, 2
     while Project.objects.filter(slug=slug).exists():
         slug = f"{base}-{counter}"

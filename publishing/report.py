@@ -7,7 +7,8 @@ supporters (never who they are) and the date it was generated. Its length is bou
 project (publishing/limits.py REPORT_*: the story, the expenses and the texts of table cells are
 cut, with a link to the rest), so that it renders in about a second at the projects' limits
 (bench/worst_case.py). It is drawn in the visitor's language from the figures of
-publishing.selectors.project_detail, in a fixed number of queries.
+publishing.selectors.project_detail, in a fixed number of queries; right to left in Arabic, with
+the figures and what people typed each in its own direction (report.html).
 
 Rendering shares the process-wide FontConfiguration and render lock of every PDF
 (core/pdf.py, FINDINGS.md): a configuration per render leaks memory. Like a receipt, it
@@ -81,6 +82,7 @@ def report_context(project):
         "project": project,
         "story_html": markdown_html(story),
         "story_is_cut": story_is_cut,
+        "hashtag": f"#{project.hashtag}" if project.hashtag else "",
         "needs": needs,
         # Money first, with its total right below it (when there is more than one row to add
         # up); then material, which a total of money printed below it would seem to sum up.

@@ -23,7 +23,7 @@ class IssuerAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("community", "legal_name", "address", "registration_number", "logo")}),
         (_("Signature"), {"fields": ("signatory_name", "signatory_title", "signature_place")}),
-        (_("Numbers and language"), {"fields": ("number_prefix", "language")}),
+        (_("Numbers and language"), {"fields": ("number_prefix", "language", "second_language")}),
         (_("French tax receipts"), {"fields": ("french_tax_receipts", "tax_article", "tax_category", "purpose")}),
     )
 

@@ -81,6 +81,15 @@ class Issuer(models.Model):
     language = models.CharField(
         _("language of receipts"), max_length=10, choices=receipt_languages, default=settings.LANGUAGE_CODE
     )
+    # Bilingual receipts (Arabic and French, in Morocco): each text in both languages, the first
+    # one's direction for the page. A French tax receipt stays in French only (snapshots.py).
+    second_language = models.CharField(
+        _("second language of receipts"),
+        max_length=10,
+        choices=receipt_languages,
+        blank=True,
+        help_text=_("Receipts then print each text in both languages. French tax receipts stay in French only."),
+    )
     french_tax_receipts = models.BooleanField(
         _("issues French tax receipts"),
         default=False,
@@ -111,6 +120,11 @@ class Issuer(models.Model):
                 condition=models.Q(french_tax_receipts=False)
                 | (~models.Q(tax_article="") & ~models.Q(purpose="") & ~models.Q(tax_category="")),
                 name="issuer_tax_receipts_need_article_purpose_category",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_language="") | ~models.Q(second_language=models.F("language")),
+                name="issuer_second_language_differs",
+                violation_error_message=_("The second language of receipts must differ from the first."),
             ),
         ]
 

@@ -10,9 +10,16 @@ Fast because (measured, bench/receipts.py, docs/performance.md):
   its formatting context, so the number and the QR code are positioned absolutely;
 - two faces of one bundled font (static/fonts, OFL), subset by HarfBuzz when Debian's
   libharfbuzz-subset0 is installed (the README says how), by fontTools — much slower — otherwise;
+  the two faces of Noto Sans Arabic are declared after them, and embedded only in a receipt that
+  has Arabic letters (a French receipt renders as fast as before: bench/receipts.py);
 - the QR code is a PNG of one pixel per module, drawn without smoothing: as sharp as a vector
   when printed, without WeasyPrint parsing an SVG path in Python on every render;
 - a lean document: few elements, one table.
+
+Languages: the snapshot's "language", and "second_language" on a bilingual receipt (Arabic and
+French: Issuer.second_language), each text then printed in both (templatetags/each_language.py).
+Right to left in Arabic, with figures and typed texts each in its own direction
+(core/templatetags/tiwizi.py).
 """
 
 import base64
@@ -44,6 +51,8 @@ logger = logging.getLogger(__name__)
 USER_AGENT_CSS = """
 html, body, div, p, header, footer, h1 { display: block }
 head { display: none }
+[dir=ltr] { direction: ltr }
+[dir=rtl] { direction: rtl }
 b { font-weight: bold }
 img { overflow: hidden }
 h1 { font-weight: bold; bookmark-level: 1; bookmark-label: content(text); break-after: avoid; break-inside: avoid }
@@ -85,8 +94,28 @@ def qr_data_uri(url):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _date(iso):
-    return formats.date_format(date.fromisoformat(iso), "DATE_FORMAT", use_l10n=True) if iso else ""
+def _date(iso, format_name="DATE_FORMAT"):
+    return formats.date_format(date.fromisoformat(iso), format_name, use_l10n=True) if iso else ""
+
+
+def snapshot_languages(snapshot):
+    """The receipt's languages, its own first: one, or two on a bilingual receipt."""
+    second = snapshot.get("second_language")
+    return [snapshot["language"], second] if second else [snapshot["language"]]
+
+
+def _language_texts(snapshot, language):
+    """What the receipt says in one of its languages, formatted in that language."""
+    with translation.override(language):
+        return {
+            "language": language,
+            "direction": "rtl" if translation.get_language_bidi() else "ltr",
+            "issued_on": _date(snapshot["issued_on"]),
+            "totals": [
+                {"words": amount_in_words(Decimal(total["amount"]), total["currency"], language)}
+                for total in snapshot["totals"]["cash"]
+            ],
+        }
 
 
 def _channel(value):
@@ -111,14 +140,19 @@ def _tax_payment_modes(snapshot):
 
 
 def _context(snapshot):
-    """What the template prints, formatted for the receipt's language."""
+    """What the template prints, formatted for the receipt's (first) language; the texts of each
+    of its languages in "texts", for {% in_each_language %} (receipts/templatetags)."""
     currency = snapshot.get("currency") or ""
+    texts = [_language_texts(snapshot, language) for language in snapshot_languages(snapshot)]
+    bilingual = len(texts) > 1
+    # Two languages share the table of gifts: its dates in figures, which both read.
+    line_date_format = "SHORT_DATE_FORMAT" if bilingual else "DATE_FORMAT"
     lines = []
     for line in snapshot["lines"]:
         line_currency = line.get("currency") or currency
         lines.append(
             {
-                "date": _date(line["date"]),
+                "date": _date(line["date"], line_date_format),
                 "project": line.get("project", ""),
                 "label": line["label"],
                 "kind": line["kind"],
@@ -131,21 +165,25 @@ def _context(snapshot):
             }
         )
     totals = [
-        {
-            "figures": exact_money(total["amount"], total["currency"]),
-            "words": amount_in_words(Decimal(total["amount"]), total["currency"], snapshot["language"]),
-        }
-        for total in snapshot["totals"]["cash"]
+        {"figures": exact_money(total["amount"], total["currency"]), "words": in_words["words"]}
+        for total, in_words in zip(snapshot["totals"]["cash"], texts[0]["totals"], strict=True)
     ]
     estimated = snapshot["totals"].get("estimated")
     dates = sorted({line["date"] for line in snapshot["lines"] if line["date"]})
     return {
         "receipt": snapshot,
+        "texts": texts,
+        "bilingual": bilingual,
+        "direction": texts[0]["direction"],
+        "body_class": " ".join(
+            name for name, wanted in (("yearly", snapshot["kind"] == "yearly"), ("bilingual", bilingual)) if wanted
+        ),
         # The tax mentions print addresses on one line.
         "issuer_address_line": ", ".join(filter(None, map(str.strip, snapshot["issuer"]["address"].splitlines()))),
         "donor_address_line": ", ".join(filter(None, map(str.strip, snapshot["donor"]["address"].splitlines()))),
         "issuer": snapshot["issuer"],
         "donor": snapshot["donor"],
+        "donor_handle": f"@{snapshot['donor']['handle']}",
         "projects": snapshot["projects"],
         "lines": lines,
         "several_projects": len({line.get("project") for line in snapshot["lines"]}) > 1,

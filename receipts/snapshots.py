@@ -37,6 +37,18 @@ def issuer_snapshot(issuer):
     }
 
 
+def languages_snapshot(issuer, *, tax_receipt):
+    """The receipt's language, and its second one when the issuer prints two. The CERFA form is
+    French: a tax receipt is in French alone, whatever the issuer's languages. A receipt in one
+    language has no "second_language" key, as before bilingual receipts: comparing its snapshot
+    with a new one (snapshot_content) still finds it unchanged."""
+    if tax_receipt:
+        return {"language": "fr"}
+    if issuer.second_language and issuer.second_language != issuer.language:
+        return {"language": issuer.language, "second_language": issuer.second_language}
+    return {"language": issuer.language}
+
+
 def donor_snapshot(donor, identity):
     return {
         "handle": donor.handle,
@@ -118,8 +130,7 @@ def single_snapshot(pledge, issuer, *, yearly_years=()):
         return None
     return {
         "version": SNAPSHOT_VERSION,
-        # The CERFA form is French: a tax receipt is in French whatever the issuer's language.
-        "language": "fr" if tax_receipt else issuer.language,
+        **languages_snapshot(issuer, tax_receipt=tax_receipt),
         "tax_receipt": tax_receipt,
         "issuer": issuer_snapshot(issuer),
         "donor": donor_snapshot(pledge.donor, identity),
@@ -243,7 +254,7 @@ def yearly_snapshot(*, issuer, year, receptions, identity):
     estimated = [Decimal(line["value"]) for line in lines if line["kind"] == "material" and line["value"] is not None]
     return {
         "version": SNAPSHOT_VERSION,
-        "language": "fr" if tax_receipt else issuer.language,
+        **languages_snapshot(issuer, tax_receipt=tax_receipt),
         "tax_receipt": tax_receipt,
         "issuer": issuer_snapshot(issuer),
         "donor": donor_snapshot(receptions[0].pledge.donor, identity),

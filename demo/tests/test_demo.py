@@ -18,6 +18,7 @@ from donations.progress import needs_with_progress, project_progress_annotations
 from projects import permissions
 from projects.models import Community, Project
 from publishing.models import TimelineEntry, Update
+from receipts.models import Receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,18 @@ def test_demo_has_the_spec_communities_and_projects(demo):
     assert tighzit.needs.get(label="terrain").unit == "m²"
     lome = Project.objects.get(title="#InstantRésilience Lomé")
     assert (lome.country, lome.currency, lome.community.slug) == ("TG", "XOF", "instant-resilience")
+
+
+def test_demo_has_a_project_written_in_arabic_whose_receipts_are_in_arabic_and_french(demo):
+    project = Project.objects.get(title="خزان ماء لدوار تاشديرت")
+    assert (project.status, project.currency, project.community.slug) == (Project.Status.OPEN, "MAD", "twittoma")
+    assert set(project.needs.values_list("kind", flat=True)) == {Need.Kind.CASH, Need.Kind.MATERIAL}
+    receipts = list(Receipt.objects.valid().filter(pledge__need__project=project))
+    assert receipts
+    languages = {(receipt.snapshot["language"], receipt.snapshot.get("second_language")) for receipt in receipts}
+    # Twittoma's issuer writes in Arabic and French; Nadia's tax receipt is in French only.
+    assert languages == {("ar", "fr"), ("fr", None)}
+    assert all(receipt.is_tax_receipt for receipt in receipts if receipt.snapshot["language"] == "fr")
 
 
 def test_demo_projects_are_in_different_states_most_of_them_open(demo):

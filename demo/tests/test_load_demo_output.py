@@ -47,7 +47,7 @@ def test_load_demo_prints_one_summary_line_and_no_email(as_make_run, capsys):
     for counted in (
         "14 members",
         "2 communities",
-        "7 projects",
+        "8 projects",
         f"{Pledge.objects.count()} pledges",
         f"{Reception.objects.count()} receptions",
         f"{Receipt.objects.valid().count()} receipts",

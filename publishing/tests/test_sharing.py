@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from donations.services import reception_record
@@ -13,7 +14,7 @@ from donations.tests.factories import NeedFactory, PledgeFactory
 from projects.models import Project
 from projects.tests.factories import CommunityFactory, ProjectFactory
 from publishing import selectors
-from publishing.social_card import card_content
+from publishing.social_card import ACCENT, BACKGROUND, WIDTH, card_content, line_runs
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -118,7 +119,7 @@ def test_social_card_is_a_1200_by_630_png(client, project, media):
     assert image.format == "PNG"
     assert image.size == (1200, 630)
     assert response["Cache-Control"] == "max-age=300, public"
-    assert [path.name for path in (media / "cards").iterdir()] == [f"{project.pk}-{response['ETag'][1:-1]}.png"]
+    assert [path.name for path in (media / "cards").iterdir()] == [f"{project.pk}-en-{response['ETag'][1:-1]}.png"]
 
 
 @pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_social_card_is_drawn_again_only_when_progress_changes(client, project, 
 
     assert changed != first
     assert changed_response["ETag"] != first_response["ETag"]
-    # The older card is removed: one file per project.
+    # The older card is removed: one file per project (and language).
     (changed_file,) = (media / "cards").iterdir()
     assert changed_file != first_file
     assert Image.open(io.BytesIO(changed)).size == (1200, 630)
@@ -189,18 +190,55 @@ def test_project_page_offers_the_badge_snippet_and_the_report(client, project):
 
 
 @pytest.mark.django_db
-def test_social_card_shows_three_needs_and_counts_the_others_when_there_are_more_than_four(project, settings):
-    # The card is drawn in the site's language, whoever asks: English here, for the texts.
-    settings.LANGUAGE_CODE = "en"
+def test_social_card_shows_three_needs_and_counts_the_others_when_there_are_more_than_four(project):
     for number in range(3):
         NeedFactory(project=project, label=f"article {number}", target_quantity=Decimal("10"))
 
-    content = card_content(selectors.project_detail(slug="tighzit"))
+    # The card is drawn in the active language (the request's): English here, for the texts.
+    with translation.override("en"):
+        content = card_content(selectors.project_detail(slug="tighzit"))
 
     assert [bar["label"] for bar in content["bars"]] == ["Fonds de construction", "pupitre", "article 0"]
     assert content["bars"][0]["figure"] == "0 of 40,000 MAD received"
     assert content["more"] == "and 2 other needs on the project page"
     assert content["hashtag"] == "#TighzitClasse"
+
+
+@pytest.mark.django_db
+def test_social_card_is_in_the_visitors_language_one_file_per_language(client, project, media):
+    english_response, english = card(client)
+    arabic_response = client.get("/p/tighzit/card.png", HTTP_ACCEPT_LANGUAGE="ar")
+    arabic = arabic_response.content
+
+    assert arabic != english and arabic_response["ETag"] != english_response["ETag"]
+    # Drawing one language's card leaves the other's: each is kept, under its language.
+    names = sorted(path.name for path in (media / "cards").iterdir())
+    assert names == sorted(
+        f"{project.pk}-{language}-{response['ETag'][1:-1]}.png"
+        for language, response in (("ar", arabic_response), ("en", english_response))
+    )
+    # Right to left, the card is the other's in a mirror: its accent stripe on the right.
+    english_image, arabic_image = (Image.open(io.BytesIO(png)).convert("RGB") for png in (english, arabic))
+    accent = Image.new("RGB", (1, 1), ACCENT).getpixel((0, 0))
+    background = Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0))
+    assert english_image.getpixel((5, 300)) == accent and english_image.getpixel((WIDTH - 5, 300)) == background
+    assert arabic_image.getpixel((WIDTH - 5, 300)) == accent and arabic_image.getpixel((5, 300)) == background
+
+
+@pytest.mark.django_db
+def test_social_card_in_arabic_reads_its_amounts_left_to_right(project):
+    with translation.override("ar"):
+        content = card_content(selectors.project_detail(slug="tighzit"))
+    figure = content["bars"][0]["figure"]
+
+    assert "40.000 MAD" in figure
+    # Drawn from the right: the Arabic words, each figure left to right, "40.000 MAD" as one amount.
+    runs = line_runs(figure, right_to_left=True)
+    assert ("40.000 MAD", "ltr") in runs
+    assert [direction for _text, direction in runs].count("rtl") >= 1
+    # A French line keeps its order, an Arabic title inside it read right to left.
+    assert line_runs("Reçu : 5 000 sur 40 000 MAD", right_to_left=False) == [("Reçu : 5 000 sur 40 000 MAD", "ltr")]
+    assert line_runs("Puits de بئر 2 للقرية", right_to_left=False) == [("Puits de", "ltr"), ("بئر 2 للقرية", "rtl")]
 
 
 @pytest.mark.django_db
