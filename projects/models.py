@@ -221,7 +221,10 @@ class Project(Hideable, models.Model):
 
     @property
     def place(self):
-        return ", ".join(part for part in (self.village, self.region, self.country) if part)
+        parts = [part for part in (self.village, self.region, self.country) if part]
+        # Arabic names are listed with the Arabic comma, which reads in their direction.
+        arabic = any("\u0600" <= char <= "\u06ff" for part in parts for char in part)
+        return ("، " if arabic else ", ").join(parts)
 
     @cached_property
     def story_html(self):

@@ -138,7 +138,7 @@ def test_an_issuer_s_second_language_differs_from_its_first():
 
     with pytest.raises(ValidationError) as refused:
         issuer.full_clean()
-    assert "must differ" in str(refused.value)
+    assert "La seconde langue des reçus doit être différente de la première." in str(refused.value)
 
 
 @pytest.mark.parametrize(
