@@ -390,7 +390,9 @@ class Reception(models.Model):
 
 
 class CardRefund(models.Model):
-    """Money given back to a donor on a card pledge, as Stripe reported it (payments/). Never edited.
+    """Money given back to a donor on a card pledge, as Stripe reported it (payments/). Never
+    edited; deleted only when Stripe reports that the refund failed after all (the money was never
+    given back: payments/transitions.py), while the payment's StripeRefund row keeps the record.
 
     Receptions stay as they were (money did arrive); progress subtracts these from what was
     received (donations/progress.py). The need is copied from the pledge, as for receptions. The

@@ -8,7 +8,7 @@ and refunds (donations' card refunds), and to see every Stripe event received an
 from django.contrib import admin
 
 from core.read_only_admin import ReadOnlyAdmin
-from payments.models import CardPayment, RefundRequest, StripeEvent
+from payments.models import CardPayment, RefundRequest, StripeEvent, StripeRefund
 
 
 @admin.register(CardPayment)
@@ -26,6 +26,14 @@ class RefundRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("stripe_refund_id", "card_payment__payment_intent_id")
     list_select_related = ("card_payment", "requested_by")
+
+
+@admin.register(StripeRefund)
+class StripeRefundAdmin(ReadOnlyAdmin):
+    list_display = ("refund_id", "card_payment", "amount_minor", "status", "recorded_at", "counted_at", "failed_at")
+    list_filter = ("status",)
+    search_fields = ("refund_id", "card_payment__payment_intent_id")
+    list_select_related = ("card_payment",)
 
 
 @admin.register(StripeEvent)

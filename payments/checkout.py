@@ -9,7 +9,6 @@ which `manage.py stripe_reconcile` runs for payments whose webhook was lost).
 from datetime import timedelta
 
 import stripe
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,7 @@ from donations.models import Pledge
 from payments import permissions
 from payments.models import CardPayment
 from payments.money import check_card_amount
-from payments.stripe_api import PaymentUnavailable, set_lock_timeout, stripe_client, stripe_member, unavailable
+from payments.stripe_api import PaymentUnavailable, locked_transaction, stripe_client, stripe_member, unavailable
 from payments.transitions import Outcome, apply_session, locked_rows, move
 from projects.models import Project
 
@@ -41,10 +40,15 @@ def _lock_pledge_for_payment(pledge_id):
     return project, pledge
 
 
-@transaction.atomic
 def _checkout_attempt(*, pledge_id, actor):
     """The pledge's open attempt, or a new one. The pledge is locked: two clicks get one attempt
-    (and the one-open-attempt constraint stands behind it)."""
+    (and the one-open-attempt constraint stands behind it). PaymentBusy when the project stays
+    locked: nothing was written."""
+    with locked_transaction(f"checkout attempt for pledge {pledge_id}"):
+        return _checkout_attempt_locked(pledge_id=pledge_id, actor=actor)
+
+
+def _checkout_attempt_locked(*, pledge_id, actor):
     project, pledge = _lock_pledge_for_payment(pledge_id)
     if not permissions.can_pay_pledge(actor, pledge):
         raise NotAllowed(_("Only the donor may pay this pledge."))
@@ -151,20 +155,19 @@ def payment_refresh(*, payment, session=None):
 
     Safe at any time and any number of times: the same transitions as webhooks, under the
     same locks. An attempt that never got a session is given up once its window has passed.
-    Returns an Outcome.
+    Returns an Outcome; raises PaymentUnavailable when Stripe cannot be asked, and PaymentBusy
+    when the project stays locked (nothing changed: a later run applies it).
     """
     if not payment.checkout_session_id:
         if payment.created_at >= timezone.now() - ATTEMPT_RETRY_WINDOW:
             return Outcome.UNCHANGED
-        with transaction.atomic(durable=True):
-            set_lock_timeout()
+        with locked_transaction(f"give up card payment {payment.pk}"):
             _project, _pledge, payment = locked_rows(payment.pk)
             return move(payment, allowed_from=(CardPayment.Status.PENDING,), to=CardPayment.Status.EXPIRED)
     if session is None:
         session = session_retrieve(payment.checkout_session_id)
     actor = stripe_member()
-    with transaction.atomic(durable=True):
-        set_lock_timeout()
+    with locked_transaction(f"refresh card payment {payment.pk}"):
         return apply_session(payment.pk, session, actor=actor, failed=session_says_failed(session))
 
 

@@ -3,7 +3,8 @@ Stripe event received.
 
 Money crosses to Stripe in integer minor units (payments/money.py). What a confirmed payment
 adds to progress is a donations.Reception (one-to-one with its CardPayment), recorded by the
-"Stripe" system member; what a refund gives back is a donations.CardRefund.
+"Stripe" system member; what a refund gives back is a donations.CardRefund, one per Stripe refund
+(StripeRefund), deleted again if Stripe reports that refund failed.
 """
 
 from django.conf import settings
@@ -50,7 +51,8 @@ class CardPayment(models.Model):
         validators=[MaxLengthValidator(CHECKOUT_URL_MAX)],
     )
     payment_intent_id = models.CharField(_("PaymentIntent"), max_length=255, unique=True, null=True, blank=True)
-    # What Stripe says was charged and refunded, as it said it (they may differ from what we asked).
+    # What Stripe says was charged, as it said it (it may differ from what we asked), and what we
+    # count as refunded: the sum of its COUNTED StripeRefunds (written with them, under the lock).
     charged_minor = models.PositiveBigIntegerField(_("amount charged (minor units)"), null=True, blank=True)
     charged_currency = models.CharField(_("currency charged"), max_length=3, blank=True)
     refunded_minor = models.PositiveBigIntegerField(_("amount refunded (minor units)"), default=0)
@@ -130,6 +132,68 @@ class RefundRequest(models.Model):
     @property
     def idempotency_key(self):
         return f"tiwizi-refund-{self.pk}-{self.amount_minor}"
+
+    @property
+    def counted(self):
+        """Whether the refund Stripe made for it is in the totals already (a query)."""
+        return bool(self.stripe_refund_id) and (
+            StripeRefund.objects.filter(refund_id=self.stripe_refund_id, status=StripeRefund.Status.COUNTED).exists()
+        )
+
+
+class StripeRefund(models.Model):
+    """One refund as Stripe names it (re_…) on one of our card payments, whoever made it (a lead
+    here, or someone in Stripe's dashboard). Its unique id is what makes each refund count once,
+    and a failed one come back once, however Stripe's events about it arrive.
+
+    - MADE: Stripe has made it, and it is not counted here yet (the project was locked when we
+      heard of it, or its payment is not confirmed yet). What may still be refunded already
+      leaves it out; `payments.refunds.refunds_apply` counts it, once.
+    - COUNTED: in `CardPayment.refunded_minor`, and taken off what was received (its CardRefund).
+    - FAILED: Stripe could not give it back (failed or cancelled). Never counted again; if it was
+      counted, its CardRefund is deleted in that transaction, so the money counts as received
+      again. The row (amount, dates, reason) and the Stripe events stay as the audit trail.
+
+    Moves: MADE → COUNTED, MADE → FAILED, COUNTED → FAILED (payments/transitions.py, under the
+    project's lock; only the first record of a refund of ours is written without it).
+    """
+
+    class Status(models.TextChoices):
+        MADE = "made", _("Made at Stripe, not counted yet")
+        COUNTED = "counted", _("Counted as given back")
+        FAILED = "failed", _("Failed at Stripe: not given back")
+
+    card_payment = models.ForeignKey(
+        CardPayment, on_delete=models.PROTECT, related_name="stripe_refunds", verbose_name=_("card payment")
+    )
+    refund_id = models.CharField(_("Stripe refund"), max_length=255, unique=True)
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.MADE)
+    # The reduction of progress it made, while COUNTED. Empty for a refund counted before refunds
+    # were kept one by one (its CardRefund then has no link).
+    card_refund = models.OneToOneField(
+        "donations.CardRefund",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stripe_refund",
+        verbose_name=_("card refund"),
+    )
+    failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe refund")
+        verbose_name_plural = _("Stripe refunds")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="stripe_refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.refund_id}: {self.amount_minor} (minor) on card payment {self.card_payment_id}, {self.status}"
 
 
 class StripeEvent(models.Model):

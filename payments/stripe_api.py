@@ -1,12 +1,14 @@
 """The one way to Stripe's API: the client (keys from the environment), what "unavailable"
 means to a member, the system member "Stripe" that records what Stripe confirms, and the lock
-timeout that makes a webhook answer 503 rather than wait (Stripe then retries)."""
+timeout that makes a payment write give up rather than wait (PaymentBusy: a webhook answers 503
+and Stripe retries, `stripe_reconcile` skips to the next payment, a page asks to try again)."""
 
 import logging
+from contextlib import contextmanager
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
@@ -23,6 +25,21 @@ class PaymentUnavailable(DomainError):
     """Stripe could not be reached or is not configured; trying again later may work."""
 
     code = "payment_unavailable"
+
+
+class PaymentBusy(PaymentUnavailable):
+    """A lock of the project was held longer than STRIPE_LOCK_TIMEOUT_MS: nothing was written;
+    the same write, tried again later, applies. Its code stays "payment_unavailable": the API
+    answers 503, as for Stripe out of reach."""
+
+
+# PostgreSQL's lock_not_available (a lock_timeout ran out) and deadlock_detected: the
+# transaction was rolled back and may simply be run again.
+LOCK_WAIT_SQLSTATES = ("55P03", "40P01")
+
+
+def is_lock_wait_failure(error):
+    return getattr(error.__cause__, "sqlstate", None) in LOCK_WAIT_SQLSTATES
 
 
 def card_payments_enabled():
@@ -68,6 +85,23 @@ def set_lock_timeout():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {int(settings.STRIPE_LOCK_TIMEOUT_MS)}")
+
+
+@contextmanager
+def locked_transaction(what):
+    """A top-level transaction whose lock waits end after STRIPE_LOCK_TIMEOUT_MS: it then rolls
+    back and PaymentBusy is raised (`what` names it in the log). Every payment write runs in one."""
+    try:
+        with transaction.atomic(durable=True):
+            set_lock_timeout()
+            yield
+    except OperationalError as error:
+        if not is_lock_wait_failure(error):
+            raise
+        logger.warning("Lock wait given up after %s ms (%s): %s", settings.STRIPE_LOCK_TIMEOUT_MS, what, error)
+        raise PaymentBusy(
+            _("This project is busy right now: nothing was changed. Please try again in a minute.")
+        ) from error
 
 
 def id_of(value):

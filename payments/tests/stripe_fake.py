@@ -93,6 +93,9 @@ class FakeStripe:
         self.requests = []  # (method, path, params, idempotency key, replayed)
         # Requests to carry out, then hang up on without answering (the answer is lost on the way).
         self.drop_responses = 0
+        # Called with each refund made through the API, before Stripe answers (what happens in
+        # the world meanwhile: a test takes a lock there).
+        self.after_refund = None
         self.server = None
 
     # -- server -------------------------------------------------------------------------------
@@ -179,6 +182,7 @@ class FakeStripe:
             ("GET", r"/v1/payment_intents/(?P<id>[^/]+)", self._get_payment_intent),
             ("GET", r"/v1/charges/(?P<id>[^/]+)", self._get_charge),
             ("POST", r"/v1/refunds", self._create_refund),
+            ("GET", r"/v1/refunds", self._list_refunds),
         ]
         for route_method, pattern, view in routes:
             match = re.fullmatch(pattern, path)
@@ -242,7 +246,22 @@ class FakeStripe:
 
     def _create_refund(self, params):
         payment_intent = self._find(self.payment_intents, params.get("payment_intent", ""))
-        return self.refund(payment_intent["id"], int(params["amount"]) if "amount" in params else None)
+        refund = self.refund(
+            payment_intent["id"], int(params["amount"]) if "amount" in params else None, metadata=params.get("metadata")
+        )
+        if self.after_refund is not None:
+            self.after_refund(refund)
+        return refund
+
+    def _list_refunds(self, params):
+        """Newest first, as Stripe lists them; filtered by charge or PaymentIntent."""
+        refunds = [
+            copy.deepcopy(refund)
+            for refund in reversed(self.refunds.values())
+            if all(refund[name] == params[name] for name in ("charge", "payment_intent") if name in params)
+        ]
+        limit = int(params.get("limit", 10))
+        return {"object": "list", "url": "/v1/refunds", "has_more": len(refunds) > limit, "data": refunds[:limit]}
 
     def _find(self, objects, object_id):
         if object_id not in objects:
@@ -316,7 +335,7 @@ class FakeStripe:
             session["status"] = "expired"
             return self._public(session)
 
-    def refund(self, payment_intent_id, amount=None):
+    def refund(self, payment_intent_id, amount=None, *, metadata=None):
         """A refund, asked through the API or made by a lead in Stripe's dashboard."""
         with self.lock:
             charge = self.charges[self.payment_intents[payment_intent_id]["latest_charge"]]
@@ -342,11 +361,26 @@ class FakeStripe:
                 "charge": charge["id"],
                 "currency": charge["currency"],
                 "payment_intent": payment_intent_id,
+                "metadata": copy.deepcopy(metadata or {}),
+                "created": int(time.time()),
+                "failure_reason": None,
                 "status": "succeeded",
             }
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] == charge["amount"]
             return copy.deepcopy(self.refunds[refund_id])
+
+    def fail_refund(self, refund_id, reason="expired_or_canceled_card"):
+        """The card's bank sends a refund back (a closed account): Stripe marks it failed and puts
+        the money back in the account's balance, so the charge no longer counts it refunded."""
+        with self.lock:
+            refund = self.refunds[refund_id]
+            assert refund["status"] != "failed", "a refund fails once"
+            refund.update(status="failed", failure_reason=reason)
+            charge = self.charges[refund["charge"]]
+            charge["amount_refunded"] -= refund["amount"]
+            charge["refunded"] = False
+            return copy.deepcopy(refund)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -370,6 +404,11 @@ class FakeStripe:
         with self.lock:
             payment_intent = self.payment_intents[self.sessions[session_id]["payment_intent"]]
             return self.event("charge.refunded", self.charges[payment_intent["latest_charge"]])
+
+    def refund_event(self, event_type, refund_id):
+        """refund.created/updated/failed or charge.refund.updated: the refund as it stands."""
+        with self.lock:
+            return self.event(event_type, self.refunds[refund_id])
 
     # -- what the tests look at -----------------------------------------------------------------
 

@@ -7,17 +7,28 @@ so it is safe to run from cron at any time, any number of times, alongside the w
     */15 * * * *  cd /srv/tiwizi && .venv/bin/python manage.py stripe_reconcile --older-than 30
 
 It also sends again refunds a lead asked for whose answer from Stripe never came (same
-idempotency key: Stripe refunds once).
+idempotency key: Stripe refunds once), and counts refunds Stripe made that could not be counted
+when it answered (the project was locked). A payment whose project stays locked longer than
+STRIPE_LOCK_TIMEOUT_MS is skipped, logged and named at the end; the next run applies it.
 """
 
+import logging
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from payments.checkout import payment_refresh, payments_to_reconcile, session_retrieve
-from payments.refunds import refund_request_send, refund_requests_to_resend
+from payments.models import RefundRequest
+from payments.refunds import (
+    payments_with_refunds_to_count,
+    refund_request_send,
+    refund_requests_to_resend,
+    refunds_apply,
+)
 from payments.stripe_api import PaymentUnavailable, card_payments_enabled
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -40,7 +51,8 @@ class Command(BaseCommand):
         if older_than < 0:
             raise CommandError("--older-than is a number of minutes, 0 or more.")
         age = timedelta(minutes=older_than)
-        counts = {}
+        self.counts = {}
+        self.skipped = []
         failures = 0
         pending = list(payments_to_reconcile(older_than=age))
         self.stdout.write(f"{len(pending)} card payment(s) waiting for more than {older_than} minute(s).")
@@ -60,11 +72,9 @@ class Command(BaseCommand):
                     continue
                 outcome = payment_refresh(payment=payment, session=session)
             except PaymentUnavailable as error:
-                failures += 1
-                self.stderr.write(f"  {label}: {error.message}")
+                self._skip(label, error)
                 continue
-            counts[outcome] = counts.get(outcome, 0) + 1
-            self.stdout.write(f"  {label}: {outcome}")
+            self._done(label, outcome)
 
         requests = list(refund_requests_to_resend(older_than=age))
         if requests:
@@ -76,11 +86,53 @@ class Command(BaseCommand):
                 continue
             try:
                 request = refund_request_send(request=request)
+            except PaymentUnavailable as error:
+                self._skip(label, error)
+                continue
             except DomainError as error:
                 failures += 1
                 self.stderr.write(f"  {label}: {error.message}")
                 continue
+            if request.status == RefundRequest.Status.REQUESTED:
+                # Made at Stripe, but even its record found the project's rows locked.
+                self.skipped.append(label)
+                self.stderr.write(f"  {label}: made at Stripe, not recorded yet (locked): skipped")
+                continue
             self.stdout.write(f"  {label}: {request.status}")
 
-        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "nothing to apply"
-        self.stdout.write(f"Done: {summary}" + (f"; {failures} could not be settled now" if failures else "") + ".")
+        # Refunds Stripe made that could not be counted then (the ones just sent again included).
+        to_count = list(payments_with_refunds_to_count())
+        if to_count:
+            self.stdout.write(f"{len(to_count)} card payment(s) with refunds made at Stripe, not counted yet.")
+        for payment in to_count:
+            label = f"refunds of card payment {payment.pk} (pledge {payment.pledge_id})"
+            if dry_run:
+                self.stdout.write(f"  {label}: would be counted (dry run)")
+                continue
+            try:
+                outcome = refunds_apply(card_payment_id=payment.pk)
+            except PaymentUnavailable as error:
+                self._skip(label, error)
+                continue
+            self._done(label, outcome)
+
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.counts.items()))
+        failures += len(self.skipped)
+        self.stdout.write(
+            f"Done: {summary or 'nothing to apply'}"
+            + (f"; {failures} could not be settled now" if failures else "")
+            + "."
+        )
+        if self.skipped:
+            self.stdout.write("Skipped, for a later run: " + "; ".join(self.skipped) + ".")
+
+    def _done(self, label, outcome):
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        self.stdout.write(f"  {label}: {outcome}")
+
+    def _skip(self, label, error):
+        """Stripe out of reach, or the project locked for longer than STRIPE_LOCK_TIMEOUT_MS:
+        nothing changed for this one; the others go on and the next run applies it."""
+        logger.warning("stripe_reconcile skipped %s: %s", label, error.message)
+        self.skipped.append(label)
+        self.stderr.write(f"  {label}: skipped, {error.message}")
