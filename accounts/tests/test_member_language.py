@@ -14,10 +14,11 @@ from accounts.recovery import password_reset_request
 from accounts.services import token_create
 from accounts.tests.factories import MemberFactory
 from donations.models import Pledge
-from donations.services import pledge_create
+from donations.services import pledge_create, reception_record
 from donations.tests.factories import NeedFactory
 from projects import services as project_services
 from projects.tests.factories import ProjectFactory
+from receipts.tests.factories import IssuerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +223,21 @@ def test_handles_stay_ascii_and_an_arabic_sign_up_is_told_so_in_arabic(client):
     assert response.status_code == 200
     assert "يتكوّن المعرّف من 3 إلى 30 حرفًا" in response.content.decode()
     assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("fr", "Votre reçu TWZ-"), ("en", "Your receipt TWZ-"), ("ar", "إيصالك TWZ-")],
+)
+def test_the_receipt_email_is_in_the_donors_language(language, subject, django_capture_on_commit_callbacks):
+    donor = MemberFactory(language=language)
+    need = NeedFactory(cash=True)
+    IssuerFactory(community=need.project.community, number_prefix="TWZ")
+    pledge = pledge_create(donor=donor, need=need, quantity=200, channel=Pledge.Channel.BANK_TRANSFER)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reception_record(pledge=pledge, actor=need.project.leads.get(), quantity=200)
+
+    (email,) = mail.outbox
+    assert email.subject.startswith(subject)
