@@ -7,6 +7,7 @@ from django.utils import translation
 
 from accounts.tests.factories import PASSWORD
 from core import rates
+from core.tests.celery_broker import celery_broker, tasks_run_in_process  # noqa: F401 - tasks in the process, or a broker
 from core.tests.clock import WINDOW_START, FrozenClock
 from payments.tests.stripe_fake import fake_stripe  # noqa: F401 - the fake Stripe API for card payment tests
 
@@ -42,13 +43,6 @@ def default_language():
     """Each test starts in the site's default language (French): the language a request activated
     stays active in the thread afterwards, and must not leak into the next test."""
     translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
-def update_emails_by_the_worker(settings):
-    """Published updates queue emails for the worker command (as with UPDATE_EMAILS_WORKER=1):
-    no background sending thread outlives a test. Tests of that thread turn it back on."""
-    settings.UPDATE_EMAILS_WORKER = True
 
 
 @pytest.fixture(autouse=True)

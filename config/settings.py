@@ -194,10 +194,38 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tiwizi <no-reply@tiwizi.invalid>")
-# Emails of published updates (publishing/update_emails.py): sent by a background thread of the
-# process that published them, unless UPDATE_EMAILS_WORKER is set, when `manage.py
-# send_update_emails` (run as a service) sends them.
-UPDATE_EMAILS_WORKER = env_bool("UPDATE_EMAILS_WORKER")
+
+# Background work: Celery (config/celery.py, each app's tasks.py; README "Background work").
+# Receipt PDFs and emails, and the emails of published updates, are enqueued after the commit.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# No broker (one machine, `make run`): each task runs in the process that enqueued it, right after
+# its commit, as pretix does; nothing else to start. Its errors are logged, not raised: the task
+# runs in an on_commit callback of a request whose work is committed, so raising would answer 500
+# for a success (and skip the callbacks after it); what failed is recovered as with a worker (a
+# receipt's PDF at its first download, an update email by `manage.py send_update_emails`).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+# A task is acknowledged once it has run, and given back when its worker process dies: a killed
+# worker loses nothing (the tasks are idempotent, so running one again changes nothing). One
+# message at a time per process, so a long task does not hold others another process could run.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No result backend: nobody waits for a task's return value; what a task did is in the rows it
+# writes (a receipt's PDF and emailed_at, an UpdateEmail's status).
+CELERY_TASK_IGNORE_RESULT = True
+# Tasks are short (one PDF, one email): a task still running after these is stuck, not busy.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 120
+# Redis redelivers a message not acknowledged within the visibility timeout, even to a second
+# worker while the first still holds it, and a retry's countdown (an ETA) counts too. So tasks
+# stay short (above), no retry waits more than 10 minutes (core/background.py), and the timeout
+# is set explicitly, well above both: 30 minutes. It is also how long the tasks of a worker killed
+# outright take to come back (a killed pool process's come back at once), the same delay as an
+# update email left "sending" (publishing/update_emails.py, STALE_AFTER). RabbitMQ ignores it:
+# its consumer_timeout (30 minutes by default) is above them too.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Card pledges (Stripe Checkout, payments/) are offered only when the secret key is
 # set; the webhook secret is the signing secret of the endpoint /stripe/webhook/ (README "Card payments").

@@ -621,8 +621,8 @@ class DemoLoader:
         self.backdate(ProjectTransition.objects.filter(project=project), "at", when)
 
     def send_update_emails(self):
-        """The emails of the updates this load published, queued meanwhile (see load_demo), and
-        dated as if sent when their update was published."""
+        """The emails of the updates this load published that are still queued (see load_demo),
+        and all of them dated as if sent when their update was published."""
         queued = UpdateEmail.objects.filter(update__project__in=self.projects, status=UpdateEmail.Status.PENDING)
         for email_id in queued.values_list("pk", flat=True):
             update_emails.send_one(email_id)
@@ -668,15 +668,14 @@ def replay_order(steps):
 def emails_counted(loader):
     """Every email sent inside goes to memory and is counted in loader.emails, whatever the
     site's EMAIL_BACKEND: the demo's addresses are .invalid, and two dozen emails printed by the
-    console backend would bury the server's address that `make run` prints next. Published
-    updates queue theirs for a worker meanwhile (no background sender outlives the load:
-    send_update_emails sends them before the end). Afterwards the site sends as before."""
+    console backend would bury the server's address that `make run` prints next. The tasks the
+    load enqueues run when it commits, inside, with no broker (as `make run` has; with one, the
+    workers may send some update emails first, through the site's EMAIL_BACKEND, each once).
+    Afterwards the site sends as before."""
     kept = getattr(mail, "outbox", None)
     mail.outbox = []
     try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", UPDATE_EMAILS_WORKER=True
-        ):
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             yield
     finally:
         loader.emails = len(mail.outbox)

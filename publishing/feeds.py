@@ -31,7 +31,14 @@ from publishing.models import Milestone, TimelineEntry
 ENTRIES_PER_FEED = 30
 # Feed readers poll every quarter of an hour or so: a proxy may keep a feed a few minutes.
 FEED_MAX_AGE = 300
-SITE_HOST = urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def site_host():
+    """The site's host name, from settings at each call (read at import, a test or a deployment
+    that sets SITE_URL later would get another's)."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 FEED_KINDS = (
     TimelineEntry.Kind.UPDATE,
     TimelineEntry.Kind.MILESTONE,
@@ -142,7 +149,7 @@ class TimelineFeed(Feed):
     def item_guid(self, entry):
         # A tag URI (RFC 4151) of the entry's row: stable across edits of its text and title, and
         # the same whatever host name the feed was fetched under (the site's, from settings).
-        return f"tag:{SITE_HOST},{entry.project.created_at:%Y-%m-%d}:timeline-entry-{entry.pk}"
+        return f"tag:{site_host()},{entry.project.created_at:%Y-%m-%d}:timeline-entry-{entry.pk}"
 
     item_guid_is_permalink = False
 

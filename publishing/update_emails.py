@@ -1,15 +1,18 @@
 """Sending the emails of published updates, outside the request that published them.
 
-Publishing (publishing/updates.py) queues one UpdateEmail row per recipient in its transaction.
-After the commit, a worker sends them: by default a daemon thread started in the publishing
-process (the embedded set-up works with no worker to run), or, with UPDATE_EMAILS_WORKER set,
-the `send_update_emails` management command running on its own (one or several, anywhere).
+Publishing (publishing/updates.py) queues one UpdateEmail row per recipient in its transaction:
+the rows are the record of what is to be sent, what was sent and what failed. After the commit,
+the task publishing.tasks.send_update_emails hands each row to a task of its own
+(send_update_email), run by a Celery worker, or in the publishing process itself when no broker
+is configured (README "Background work"). `manage.py send_update_emails` sends whatever is still
+due (send_pending): the recovery after a lost message, a crash or an outage.
 
-A worker claims each row with a conditional UPDATE (pending → sending) and sends it only if
-that UPDATE changed one row, as healthchecks' sendalerts does: two workers never send the same
-row. A failed send is marked failed, with its attempts counted, and tried again after
-RETRY_AFTER, up to MAX_ATTEMPTS; a row left "sending" by a worker that died is taken back after
-STALE_AFTER (so an email can, rarely, go twice; never zero times).
+A sender claims each row with a conditional UPDATE (pending → sending) and sends it only if that
+UPDATE changed one row, as healthchecks' sendalerts does: two senders never send the same row,
+so a task delivered twice, or a task and the command at once, send one email. A failed send is
+marked failed, with its attempts counted, and tried again, up to MAX_ATTEMPTS: by its task after
+a backoff, or by the command after RETRY_AFTER; a row left "sending" by a sender that died is
+taken back by the command after STALE_AFTER (so an email can, rarely, go twice; never zero times).
 
 Language: members have no language of their own, and the worker runs later, often in another
 process, so emails are written in the site's default language (settings.LANGUAGE_CODE, French
@@ -21,13 +24,11 @@ unsubscribe_token), and the List-Unsubscribe header points at the same address.
 """
 
 import logging
-import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import connections
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -79,17 +80,19 @@ def unsubscribe_url(*, member, project):
 # Claiming and sending ------------------------------------------------------------------------
 
 
-def _claimable(now):
+def _claimable(now, *, retry_now=False):
+    # retry_now: the caller, a task's retry, already waited its own backoff.
+    failed_again = Q(claimed_at__lt=now - RETRY_AFTER) if not retry_now else Q()
     return (
         Q(status=UpdateEmail.Status.PENDING)
-        | Q(status=UpdateEmail.Status.FAILED, attempts__lt=MAX_ATTEMPTS, claimed_at__lt=now - RETRY_AFTER)
+        | Q(failed_again, status=UpdateEmail.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
         | Q(status=UpdateEmail.Status.SENDING, claimed_at__lt=now - STALE_AFTER)
     )
 
 
-def _claim(email_id, now):
-    """Take one row for this worker. True only for the one worker whose UPDATE changed it."""
-    claimed = UpdateEmail.objects.filter(_claimable(now), pk=email_id).update(
+def _claim(email_id, now, *, retry_now=False):
+    """Take one row for this sender. True only for the one sender whose UPDATE changed it."""
+    claimed = UpdateEmail.objects.filter(_claimable(now, retry_now=retry_now), pk=email_id).update(
         status=UpdateEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return claimed == 1
@@ -131,12 +134,16 @@ def _due():
     return Q(update__hidden_at__isnull=True)
 
 
-def send_one(email_id, *, now=None):
-    """Claim and send one queued email. Returns its status afterwards, or None if another worker
-    has it (or it is not due: its update is hidden by moderation, and it waits, pending, until a
-    moderator restores the update)."""
+def send_one(email_id, *, now=None, retry_now=False, reraise=()):
+    """Claim and send one queued email. Returns its status afterwards, or None if another sender
+    has it, or it was sent, or it is not due (its update is hidden by moderation, and it waits,
+    pending, until a moderator restores the update).
+
+    A failure is recorded (the row is failed, its attempt counted) and returns FAILED; an error
+    of a kind in `reraise` is raised afterwards, for a task to retry. retry_now: a failed row is
+    taken at once instead of after RETRY_AFTER (a task's retry, which waited its backoff)."""
     now = now or timezone.now()
-    if not _claim(email_id, now):
+    if not _claim(email_id, now, retry_now=retry_now):
         return None
     email = UpdateEmail.objects.select_related("update__project", "update__author", "member").get(pk=email_id)
     if email.update.is_hidden:
@@ -150,11 +157,13 @@ def send_one(email_id, *, now=None):
             # The address was removed (or the account closed) since publishing: nothing to send.
             raise ValueError("the member has no email address now")
         _message(email).send()
-    except Exception:
+    except Exception as error:
         logger.exception("update email %s failed (attempt %s)", email.pk, email.attempts)
         UpdateEmail.objects.filter(pk=email.pk, status=UpdateEmail.Status.SENDING).update(
             status=UpdateEmail.Status.FAILED
         )
+        if isinstance(error, reraise):
+            raise
         return UpdateEmail.Status.FAILED
     UpdateEmail.objects.filter(pk=email.pk, status=UpdateEmail.Status.SENDING).update(
         status=UpdateEmail.Status.SENT, sent_at=timezone.now()
@@ -163,9 +172,10 @@ def send_one(email_id, *, now=None):
 
 
 def send_pending(*, now=None, progress=None):
-    """Send every email that is due now, batch by batch, until none is left. Returns
-    {"sent": n, "failed": n}. Safe to run in several processes at once. `progress(counts)` is
-    called after each batch (the command prints it)."""
+    """Send every email that is due now, batch by batch, until none is left: pending ones whose
+    task was lost, failed ones due for a retry, and ones left sending by a sender that died.
+    Returns {"sent": n, "failed": n}. Safe to run in several processes at once, and while the
+    tasks run. `progress(counts)` is called after each batch (the command prints it)."""
     counts = {"sent": 0, "failed": 0}
     last_id = 0
     while True:
@@ -192,49 +202,8 @@ def pending_count(*, now=None):
     return UpdateEmail.objects.filter(_claimable(now or timezone.now()), _due()).count()
 
 
-# After the publishing transaction commits ----------------------------------------------------
-
-_thread_lock = threading.Lock()
-_thread = None
-_wanted = False
-
-
-def emails_queued():
-    """Called on commit of a publication: wake a background sender unless a worker command
-    does the sending (UPDATE_EMAILS_WORKER). The request never waits for the emails."""
-    if settings.UPDATE_EMAILS_WORKER:
-        return None
-    return start_background_sender()
-
-
-def start_background_sender():
-    """One daemon thread per process drains the queue; a publication while it runs makes it go
-    round once more instead of starting another thread. Returns the thread (tests join it)."""
-    global _thread, _wanted
-    with _thread_lock:
-        _wanted = True
-        if _thread is None:
-            _thread = threading.Thread(target=_background_sender, name="update-emails", daemon=True)
-            _thread.start()
-        return _thread
-
-
-def _background_sender():
-    global _thread, _wanted
-    try:
-        while True:
-            with _thread_lock:
-                # Checked and cleared under the lock that start_background_sender takes: a
-                # publication either sees this thread running (and it goes round again) or
-                # starts a new one.
-                if not _wanted:
-                    _thread = None
-                    return
-                _wanted = False
-            try:
-                send_pending()
-            except Exception:
-                # Rows stay pending or failed: the next publication or the command sends them.
-                logger.exception("background sending of update emails stopped")
-    finally:
-        connections.close_all()
+def queued_for(*, update_id):
+    """The ids of an update's emails still to send (pending, and the update not hidden)."""
+    return UpdateEmail.objects.filter(_due(), update_id=update_id, status=UpdateEmail.Status.PENDING).values_list(
+        "pk", flat=True
+    )

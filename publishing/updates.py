@@ -3,8 +3,9 @@
 An update is a draft until it is published. Publishing happens once (the row is re-read under
 lock and a published update is left alone): it dates the update, writes its timeline entry and
 queues one email per supporter (UpdateEmail rows, in the same transaction), which
-publishing/update_emails.py sends after the commit, outside the request. Editing a published
-update changes what the page, the feed and the API show, never re-sends an email.
+publishing/update_emails.py sends after the commit, outside the request (publishing/tasks.py).
+Editing a published update changes what the page, the feed and the API show, never re-sends an
+email.
 """
 
 from django.db import transaction
@@ -12,14 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import cache_versions
+from core.background import enqueue_on_commit
 from core.errors import DomainError, NotAllowed
 from donations.selectors import project_supporter_members
 from projects.models import Project
-from publishing import update_emails
 from publishing.limits import UPDATE_BODY_MAX, UPDATES_PER_PROJECT_MAX
 from publishing.models import TimelineEntry, Update, UpdateEmail, UpdateEmailOptOut
 from publishing.permissions import can_publish
 from publishing.photos import photo_attach
+from publishing.tasks import send_update_emails
 
 TITLE_MAX = Update._meta.get_field("title").max_length
 BODY_MAX = UPDATE_BODY_MAX
@@ -129,8 +131,8 @@ def update_publish(*, update, actor, now=None):
     (update_recipients) is queued in the same transaction (the unique constraint
     update_email_once_per_member makes "once per person" the database's rule). Publishing an
     update already published changes nothing and queues nothing. The emails are sent after the
-    commit, by publishing/update_emails.py: nothing leaves before the commit, nothing after a
-    rollback.
+    commit, by publishing/update_emails.py through the task send_update_emails (enqueued on
+    commit): nothing leaves before the commit, nothing after a rollback.
     """
     project = Project.objects.lock(update.project_id)
     update = _lock_update(update.pk)
@@ -153,7 +155,7 @@ def update_publish(*, update, actor, now=None):
     )
     cache_versions.project_changed(project)
     if queued:
-        transaction.on_commit(update_emails.emails_queued)
+        enqueue_on_commit(send_update_emails, update.pk)
     return update
 
 

@@ -1,19 +1,16 @@
 """A receipt after it is issued: its PDF rendered once and stored, the donor emailed a signed
 link, and the links themselves (valid for 30 days, without logging in)."""
 
-import logging
-
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.languages import in_language_of
 from receipts.models import Receipt
-
-logger = logging.getLogger(__name__)
 
 # How long the link in a receipt email works (TimestampSigner max_age).
 SIGNED_LINK_MAX_AGE = 60 * 60 * 24 * 30
@@ -22,16 +19,20 @@ SIGNED_LINK_SALT = "tiwizi.receipt.download"
 
 
 def receipt_deliver(*, receipt_id):
-    """After the commit: render and store the PDF, then email the donor a link. A failure here
-    loses nothing: the receipt is issued, and its PDF is rendered at the first download."""
-    try:
-        receipt = Receipt.objects.select_related("donor").get(pk=receipt_id)
-        if receipt.pdf:
-            return  # delivered already (a resumed batch)
-        receipt_pdf_file(receipt=receipt)
-        receipt_email_donor(receipt=receipt)
-    except Exception:
-        logger.exception("Receipt %s: rendering or emailing after issue failed", receipt_id)
+    """After the commit: render and store the PDF, then email the donor a link, each once.
+
+    Idempotent: the PDF is stored once (receipt_pdf_file) and the email recorded once
+    (emailed_at), so delivering again (a retried or redelivered task, a resumed batch) does
+    neither twice. The email is recorded after it left: a delivery killed in between sends it
+    again when run again (rarely twice, rather than never). Errors are raised (receipts/tasks.py
+    retries the transient ones); a receipt whose delivery failed is issued all the same, and its
+    PDF is rendered at the first download.
+    """
+    receipt = Receipt.objects.select_related("donor").get(pk=receipt_id)
+    receipt_pdf_file(receipt=receipt)
+    if receipt.emailed_at is None and receipt_email_donor(receipt=receipt):
+        # Conditional, like the PDF's: two deliveries at once record one date.
+        Receipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
 def receipt_pdf_file(*, receipt):

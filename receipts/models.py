@@ -212,6 +212,9 @@ class Receipt(models.Model):
     # Everything the document prints, as it was when issued (see snapshots.py for the keys).
     snapshot = models.JSONField(_("contents"))
     pdf = models.FileField(_("PDF"), storage=PrivateReceiptStorage(), upload_to="%Y/", blank=True)
+    # When the donor was emailed their link (delivery.py): set once, after the email left, so that
+    # delivering again (a retried or redelivered task) does not email them twice.
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     objects = ReceiptQuerySet.as_manager()
 

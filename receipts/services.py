@@ -33,11 +33,10 @@ Entry points for other parts of Tiwizi (keyword-only, stable):
 - receipt_void_for_pledge(pledge=…, reason) — void the pledge's receipt without replacement.
 - yearly.yearly_receipt_issue(donor=…, issuer=…, year=…) — the donor's yearly receipt, at most
   once (yearly_receipts_issue(donors=[…], …) for many in one transaction).
-- delivery.receipt_deliver(receipt_id=…) — render and store the PDF, email the donor (after
-  the commit); delivery.receipt_pdf_file(receipt=…) — the stored PDF, rendered first if needed.
+- delivery.receipt_deliver(receipt_id=…) — render and store the PDF, email the donor, each once
+  (after the commit: the task tasks.deliver_receipt, enqueued when a receipt is issued);
+  delivery.receipt_pdf_file(receipt=…) — the stored PDF, rendered first if needed.
 """
-
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -45,9 +44,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.background import enqueue_on_commit
 from core.errors import DomainError
 from donations.models import Pledge, Reception
-from receipts.delivery import receipt_deliver
 from receipts.limits import ADDRESS_MAX, VOID_REASON_MAX
 from receipts.models import DonorTaxIdentity, Issuer, Receipt
 from receipts.numbering import format_number, lock_counter, next_sequence
@@ -58,6 +57,7 @@ from receipts.snapshots import (
     yearly_receptions_of,
     yearly_snapshot,
 )
+from receipts.tasks import deliver_receipt
 
 
 def create_receipt(*, issuer, kind, donor, pledge, snapshot, replaces=None, deliver=True, counter=None):
@@ -86,8 +86,9 @@ def create_receipt(*, issuer, kind, donor, pledge, snapshot, replaces=None, deli
     }
     receipt.save()
     if deliver:
-        # Rendering and mail wait for the commit: never while the counter row is locked.
-        transaction.on_commit(partial(receipt_deliver, receipt_id=receipt.pk))
+        # Rendering and mail wait for the commit (never while the counter row is locked), and
+        # then run in a worker when there is a broker, never in the request.
+        enqueue_on_commit(deliver_receipt, receipt.pk)
     return receipt
 
 

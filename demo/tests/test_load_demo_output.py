@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from demo.loader import DEMO_PASSWORD
 from donations.models import Pledge, Reception
-from publishing import update_emails
 from publishing.models import UpdateEmail
 from receipts.delivery import receipt_pdf_file
 from receipts.models import Receipt
@@ -29,10 +28,10 @@ def load_demo(**options):
 
 @pytest.fixture
 def as_make_run(settings, tmp_path):
-    """The settings `make run` loads the demo with: emails to the console, update emails sent by a
-    background thread of the process; PDFs under a temporary folder."""
+    """The settings `make run` loads the demo with: emails to the console, no broker (the tasks
+    run in the process, after the commit: conftest's tasks_run_in_process); PDFs under a
+    temporary folder."""
     settings.EMAIL_BACKEND = CONSOLE
-    settings.UPDATE_EMAILS_WORKER = False
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings
@@ -55,11 +54,10 @@ def test_load_demo_prints_one_summary_line_and_no_email(as_make_run, capsys):
         assert counted in output
     assert f"“{DEMO_PASSWORD}”" in output and "README.md" in output
     # Every update's emails went, counted, to memory: none reached the console, none is left for
-    # the site's sender, and no background sender was started.
+    # the site's sender.
     emails = int(re.search(r"(\d+) emails counted, not sent", output)[1])
     assert emails >= UpdateEmail.objects.filter(status=UpdateEmail.Status.SENT).count() > 0
     assert not UpdateEmail.objects.exclude(status=UpdateEmail.Status.SENT).exists()
-    assert update_emails._thread is None
     assert capsys.readouterr().out == ""
     assert Receipt.objects.exclude(pdf="").count() == Receipt.objects.count()
 
@@ -68,7 +66,7 @@ def test_load_demo_prints_one_summary_line_and_no_email(as_make_run, capsys):
 def test_after_the_demo_the_site_sends_emails_as_before(as_make_run, capsys):
     load_demo()
 
-    assert as_make_run.EMAIL_BACKEND == CONSOLE and as_make_run.UPDATE_EMAILS_WORKER is False
+    assert as_make_run.EMAIL_BACKEND == CONSOLE
     mail.send_mail("Bonjour", "Un e-mail du site.", None, ["someone@example.com"])
     assert "Subject: Bonjour" in capsys.readouterr().out
 

@@ -37,8 +37,7 @@ EXPECTED = {
 
 
 @pytest.fixture(autouse=True)
-def worker_sends(settings):
-    settings.UPDATE_EMAILS_WORKER = True
+def email_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "fr"
 

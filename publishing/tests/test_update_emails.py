@@ -1,6 +1,7 @@
 """Emails of published updates: one per supporter who may get it, sent after the commit (never
-before, never after a rollback), by a worker that claims each row once; a link in each stops them
-without logging in, by POST only."""
+before, never after a rollback), never in the publishing request when a broker is configured, by
+tasks and a recovery command that claim each row once; a link in each stops them without logging
+in, by POST only."""
 
 import time
 from datetime import timedelta
@@ -21,10 +22,13 @@ from donations.tests.factories import NeedFactory, PledgeFactory
 from projects.tests.factories import ProjectFactory
 from publishing import update_emails
 from publishing.models import Update, UpdateEmail, UpdateEmailOptOut
+from publishing.tasks import send_update_email, send_update_emails
 from publishing.update_emails import send_one, send_pending, unsubscribe_token
 from publishing.updates import update_create, update_edit, update_publish
 
 SENT = UpdateEmail.Status.SENT
+FAN_OUT = "publishing.tasks.send_update_emails"
+ONE_EMAIL = "publishing.tasks.send_update_email"
 
 
 class RefusingBackend(EmailBackend):
@@ -34,9 +38,20 @@ class RefusingBackend(EmailBackend):
         raise ConnectionRefusedError("smtp server down")
 
 
+class OnceRefusingBackend(EmailBackend):
+    """An SMTP server that refuses the first message it is given, then accepts the others."""
+
+    refused = []
+
+    def send_messages(self, messages):
+        if not self.refused:
+            self.refused.append(messages)
+            raise ConnectionRefusedError("smtp server busy")
+        return super().send_messages(messages)
+
+
 @pytest.fixture(autouse=True)
-def worker_sends(settings):
-    settings.UPDATE_EMAILS_WORKER = True
+def email_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://tiwizi.example"
 
@@ -109,15 +124,17 @@ def test_a_supporters_only_update_is_emailed_to_the_supporters_too(project, lead
 
 
 @pytest.mark.django_db
-def test_nothing_is_sent_before_the_commit_and_the_commit_wakes_the_sender(
-    project, lead, settings, django_capture_on_commit_callbacks
-):
-    support(project)
+def test_nothing_is_sent_before_the_commit_and_the_commit_sends_them(project, lead, django_capture_on_commit_callbacks):
+    supporter = support(project)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         publish(project, lead)
         assert mail.outbox == []
-    assert update_emails.emails_queued in callbacks
-    assert mail.outbox == []  # the worker setting: the command sends, not the request
+    assert mail.outbox == []
+    for callback in callbacks:  # the commit
+        callback()
+    # No broker (the embedded default): the publishing process sends them, after the commit.
+    assert recipients() == [supporter.email]
+    assert UpdateEmail.objects.values_list("status", "attempts").get() == (SENT, 1)
 
 
 @pytest.mark.django_db
@@ -140,31 +157,85 @@ def test_a_rolled_back_publication_queues_and_sends_nothing(project, lead, djang
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_worker_a_background_thread_sends_after_the_commit(settings):
-    settings.UPDATE_EMAILS_WORKER = False
+def test_with_no_broker_the_publishing_process_sends_them_after_the_commit():
     project = ProjectFactory()
     supporters = {support(project).email for _ in range(3)}
+    mail.outbox.clear()  # the pledges' instructions
     publish(project, project.created_by)
-    deadline = time.monotonic() + 10
-    while UpdateEmail.objects.exclude(status=SENT).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert set(recipients()) == supporters
-    assert UpdateEmail.objects.filter(status=SENT).count() == 3
+    assert set(UpdateEmail.objects.values_list("status", "attempts")) == {(SENT, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_the_publishing_request_sends_nothing_and_the_workers_send_each_email_once(client, celery_broker):
+    project = ProjectFactory(slug="aghbar")
+    supporters = sorted(support(project).email for _ in range(3))
+    mail.outbox.clear()  # the pledges' instructions
+    client.force_login(project.created_by)
+
+    response = client.post(
+        reverse("publishing:update_add", args=[project.slug]),
+        {"title": "Arrivées", "body": "Merci", "audience": Update.Audience.PUBLIC, "publish": "1"},
+    )
+
+    assert response.status_code == 302
+    update = Update.objects.get()
+    # The request queued the rows and sent one message: no email, and no batch of them.
+    assert mail.outbox == []
+    assert set(UpdateEmail.objects.values_list("status", flat=True)) == {UpdateEmail.Status.PENDING}
+    assert celery_broker.published == [(FAN_OUT, (update.pk,))]
+    email_ids = sorted(UpdateEmail.objects.values_list("pk", flat=True))
+    with celery_broker.worker():
+        celery_broker.wait_until(lambda: len(celery_broker.ran) == 4)
+        # The update's task handed each email to a task of its own.
+        assert sorted(args for task, args in celery_broker.published[1:]) == [(pk,) for pk in email_ids]
+        assert {task for task, _ in celery_broker.published[1:]} == {ONE_EMAIL}
+        assert recipients() == supporters
+        # Messages delivered again (the visibility timeout, a worker killed after sending):
+        # nothing goes twice.
+        send_update_emails.delay(update.pk)
+        send_update_email.delay(email_ids[0])
+        celery_broker.wait_until(lambda: len(celery_broker.ran) == 6)
+    assert {state for _task, state in celery_broker.ran} == {"SUCCESS"}
+    assert recipients() == supporters
+    assert set(UpdateEmail.objects.values_list("status", "attempts")) == {(SENT, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_a_refused_email_is_retried_by_its_task_after_a_backoff(settings, celery_broker, monkeypatch):
+    project = ProjectFactory()
+    supporter = support(project)
+    mail.outbox.clear()  # the pledge's instructions
+    settings.EMAIL_BACKEND = f"{__name__}.OnceRefusingBackend"
+    monkeypatch.setattr(OnceRefusingBackend, "refused", [])
+    # Celery draws each wait at random below the backoff (jitter): here, no wait at all.
+    monkeypatch.setattr("celery.utils.time.random.randrange", lambda stop: 0)
+    publish(project, project.created_by)
+
+    with celery_broker.worker():
+        celery_broker.wait_until(lambda: len(celery_broker.ran) == 3)
+
+    assert celery_broker.ran == [(FAN_OUT, "SUCCESS"), (ONE_EMAIL, "RETRY"), (ONE_EMAIL, "SUCCESS")]
+    assert [number for number, _wait in celery_broker.retries] == [1]
+    # The retry took the failed row at once (it waited its own backoff), and sent it.
+    assert len(OnceRefusingBackend.refused) == 1
+    assert recipients() == [supporter.email]
+    assert UpdateEmail.objects.values_list("status", "attempts").get() == (SENT, 2)
 
 
 # The worker ----------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_the_command_drains_the_queue_and_running_it_again_sends_nothing(project, lead):
+def test_the_command_sends_what_is_due_and_running_it_again_sends_nothing(project, lead):
     for _ in range(3):
         support(project)
     publish(project, lead)
     call_command("send_update_emails", "--dry-run")
     assert mail.outbox == []
-    call_command("send_update_emails", "--once")
+    call_command("send_update_emails")
     assert len(mail.outbox) == 3
-    call_command("send_update_emails", "--once")
+    call_command("send_update_emails")
     assert len(mail.outbox) == 3
     assert set(UpdateEmail.objects.values_list("status", "attempts")) == {(SENT, 1)}
 
@@ -194,7 +265,7 @@ def test_a_row_is_claimed_by_one_worker_only(project, lead):
 def test_a_failed_send_is_counted_and_retried_later(project, lead, settings):
     support(project)
     publish(project, lead)
-    settings.EMAIL_BACKEND = "tests.test_update_emails.RefusingBackend"
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     assert send_pending() == {"sent": 0, "failed": 1}
     assert send_pending() == {"sent": 0, "failed": 0}  # not due again at once
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -215,12 +286,14 @@ def test_a_row_left_sending_by_a_dead_worker_is_taken_back_later(project, lead):
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_never_send_the_same_row_twice():
+def test_two_workers_at_once_never_send_the_same_row_twice(celery_broker):
     """Both workers read the same batch and claim its first row at the same moment: a transaction
     of the test holds the queued rows until PostgreSQL shows both claims waiting on them, so
-    exactly one of the two claims may win. A crash of either worker fails the test."""
+    exactly one of the two claims may win. A crash of either worker fails the test. (A broker,
+    with no worker: the publication's own task waits in the queue.)"""
     project = ProjectFactory()
     expected = sorted(support(project).email for _ in range(40))
+    mail.outbox.clear()  # the pledges' instructions
     publish(project, project.created_by)
 
     outcomes = run_together(

@@ -30,9 +30,7 @@ def english(client):
 
 
 @pytest.fixture(autouse=True)
-def worker_sends(settings, tmp_path):
-    # The emails are the worker's (tests/test_update_emails.py): no background thread here.
-    settings.UPDATE_EMAILS_WORKER = True
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 

@@ -9,6 +9,7 @@ Two steps, both resumable:
 Running the command again after an interruption carries on where it stopped.
 """
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -22,13 +23,20 @@ from receipts.delivery import receipt_deliver
 from receipts.models import Issuer, Receipt
 from receipts.yearly import yearly_receipt_donors, yearly_receipts_issue
 
+logger = logging.getLogger(__name__)
+
 BAR_WIDTH = 30
 # Donors per transaction: one commit per receipt would cost more than the receipt (a disk sync).
 CHUNK = 100
 
 
 def _deliver(receipt_id):
-    receipt_deliver(receipt_id=receipt_id)
+    # One receipt that fails does not stop the batch: it is issued, its PDF is rendered at the
+    # first download, and running the command again renders what is left.
+    try:
+        receipt_deliver(receipt_id=receipt_id)
+    except Exception:
+        logger.exception("Receipt %s: rendering or emailing failed", receipt_id)
     return receipt_id
 
 
