@@ -34,6 +34,8 @@ and "ours" does not find "secours".
 import re
 import unicodedata
 
+from core.scripts import is_arabic
+
 QUERY_LENGTH_MAX = 100  # what the search box takes, in characters
 QUERY_WORDS_MAX = 8  # significant words of a query that count; the rest are ignored
 
@@ -136,10 +138,6 @@ def arabic_stem(word):
         if word.endswith(plural) and len(word) - len(plural) >= ARABIC_STEM_MIN:
             return word[: -len(plural)]
     return word
-
-
-def is_arabic(word):
-    return all("\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f" for char in word)
 
 
 def stem(word):

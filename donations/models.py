@@ -8,7 +8,6 @@ Nothing here is edited in place: a reception is added, a pledge's status moves a
 an event behind. Progress is summed from these rows in the database (see progress.py).
 """
 
-import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.currencies import decimal_places
 from core.hiding import hidden_at_field, hidden_reason_field
+from core.scripts import is_latin
 from donations.limits import (
     PAYMENT_DAYS_DEFAULT,
     PAYMENT_DAYS_MAX,
@@ -53,11 +53,6 @@ def counted_whole(unit):
     """Whether a material need in this unit is, by default, counted in whole units: yes for
     anything but a measure (MEASURED_UNITS): blankets, desks, bags of cement are; kg, m² are not."""
     return (unit or "").strip().lower().rstrip(".") not in MEASURED_UNITS
-
-
-def is_latin(word):
-    """Whether a word is written in Latin letters, accented or not ("pièce", "sac"), not "كيس"."""
-    return all(unicodedata.name(char, "").startswith("LATIN") for char in word)
 
 
 def default_unit_plural(unit):

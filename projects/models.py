@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.currencies import Currency
 from core.hiding import Hideable
 from core.rich_text import markdown_html_kept
+from core.scripts import has_right_to_left_letters
 from projects.limits import (
     CANCELLATION_REASON_MAX,
     COMMUNITY_DESCRIPTION_MAX,
@@ -223,8 +224,7 @@ class Project(Hideable, models.Model):
     def place(self):
         parts = [part for part in (self.village, self.region, self.country) if part]
         # Arabic names are listed with the Arabic comma, which reads in their direction.
-        arabic = any("\u0600" <= char <= "\u06ff" for part in parts for char in part)
-        return ("، " if arabic else ", ").join(parts)
+        return ("، " if any(has_right_to_left_letters(part) for part in parts) else ", ").join(parts)
 
     @cached_property
     def story_html(self):

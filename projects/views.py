@@ -205,9 +205,7 @@ def invitation_answer(request, invitation_id, answer):
     answering = services.lead_invitation_accept if answer == "accept" else services.lead_invitation_decline
     try:
         answering(invitation=invitation, actor=request.user)
-    except NotAllowed as error:
-        messages.error(request, error.message)
-    except DomainError as error:
+    except DomainError as error:  # lapsed, answered already, suspended in the community
         messages.error(request, error.message)
     else:
         if answer == "accept":

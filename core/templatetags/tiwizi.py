@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi
 
 from core import formatting
+from core.scripts import has_right_to_left_letters
 
 register = template.Library()
 
@@ -39,10 +40,6 @@ def direction_of(text):
     return ""
 
 
-def _has_right_to_left_letters(text):
-    return any(unicodedata.bidirectional(character) in ("R", "AL") for character in text)
-
-
 def _in_direction(value, direction, autoescape):
     escaped = conditional_escape(value) if autoescape else value
     return mark_safe(f'<span dir="{direction}">{escaped}</span>')
@@ -59,7 +56,7 @@ def left_to_right(value, autoescape=True):
     if value in (None, ""):
         return ""
     text = str(value).translate(BIDI_MARKS)
-    if not get_language_bidi() or _has_right_to_left_letters(text):
+    if not get_language_bidi() or has_right_to_left_letters(text):
         return conditional_escape(value) if autoescape else value
     return _in_direction(text, "ltr", autoescape)
 
